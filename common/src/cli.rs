@@ -1,0 +1,64 @@
+//! How every program of the workspace starts and ends: parse the flags, and
+//! turn an error into one clear line on standard error and exit code 1.
+//!
+//! The article's Python programs let an exception print a traceback; a
+//! learner running ours for the first time should instead read what went
+//! wrong and what to do about it, on one line.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Parses the command line into `T`.
+///
+/// `--help` and `--version` print and exit 0, as usual. A bad flag prints
+/// clap's message and exits with 1, the same code as every other error of
+/// these programs, so scripts need to know only one failure code.
+pub fn parse_args<T: Parser>() -> T {
+    T::try_parse().unwrap_or_else(|err| {
+        let code = if err.use_stderr() { 1 } else { 0 };
+        // If even printing fails there is nothing better left to do.
+        let _ = err.print();
+        std::process::exit(code)
+    })
+}
+
+/// Ends a program: success is exit code 0; an error is printed as one line,
+/// its causes joined by `: ` (anyhow's `{:#}`), then exit code 1.
+pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses a number of seconds such as `10` or `0.5` for flags like
+/// `--timeout`, refusing what is not a finite, positive duration (a plain
+/// `Duration::from_secs_f64` would panic on `-1`).
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sensible durations parse; nonsense is an error, never a panic.
+    #[test]
+    fn parse_seconds_refuses_what_would_panic() {
+        assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
+        for bad in ["-1", "0", "NaN", "inf", "1e300", "ten"] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! What the four programs share: where they listen, and every line the
+//! article prints, written once so that a server and its client can never
+//! drift apart.
+//!
+//! This crate is not a program; `cargo doc -p common --open` shows it.
+//!
+//! Mirrors the string literals of the article's four Python programs
+//! (section 5, "Example Code in Python"): `print("HTTP server started.")`,
+//! `f"Server Response: {message}"`, `input("Enter a message: ")` and the rest.
+
+pub mod cli;
+pub mod server;
+
+/// Where both servers listen unless told otherwise: the loopback interface,
+/// so a demo never opens a port to the network by accident. (The article's
+/// Python server binds `''`, every interface; `--host 0.0.0.0` does that.)
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// The HTTP server's port in the article: `server_address = ('', 8000)`.
+pub const HTTP_PORT: u16 = 8000;
+
+/// The WebSocket server's port in the article: `websockets.serve(echo, "localhost", 8765)`.
+pub const WS_PORT: u16 = 8765;
+
+/// The URL the article's HTTP client asks: `requests.get('http://localhost:8000')`.
+pub const DEFAULT_HTTP_URL: &str = "http://localhost:8000";
+
+/// The URL the article's WebSocket client dials: `websockets.connect("ws://localhost:8765")`.
+pub const DEFAULT_WS_URL: &str = "ws://localhost:8765";
+
+/// The first words the HTTP server prints once it listens.
+pub const HTTP_SERVER_STARTED: &str = "HTTP server started.";
+
+/// The body of every answer the HTTP server gives.
+pub const HELLO_BODY: &str = "Hello, World! This is an HTTP response.";
+
+/// The `Content-Type` of that body: `self.send_header('Content-type', 'text/html')`.
+pub const HTML_CONTENT_TYPE: &str = "text/html";
+
+/// The first words the WebSocket server prints once it listens.
+pub const WS_SERVER_STARTED: &str = "WebSocket server started.";
+
+/// What the WebSocket client asks before reading each line.
+pub const PROMPT: &str = "Enter a message: ";
+
+/// The HTTP server's started line, with the URL it really listens on
+/// (which tells a reader, and a test, the port when it was 0).
+pub fn http_server_started(url: &str) -> String {
+    format!("{HTTP_SERVER_STARTED} Listening on {url}")
+}
+
+/// The WebSocket server's started line, with the URL it really listens on.
+pub fn ws_server_started(url: &str) -> String {
+    format!("{WS_SERVER_STARTED} Listening on {url}")
+}
+
+/// The HTTP client's first line: `print(f"Status Code: {response.status_code}")`.
+pub fn status_code_line(status: u16) -> String {
+    format!("Status Code: {status}")
+}
+
+/// The HTTP client's second line: `print(f"Response Body: {response.text}")`.
+pub fn response_body_line(body: &str) -> String {
+    format!("Response Body: {body}")
+}
+
+/// What the WebSocket server prints for each text message: `print(f"Received Message: {message}")`.
+pub fn received_message(message: &str) -> String {
+    format!("Received Message: {message}")
+}
+
+/// What the WebSocket server sends back: `await websocket.send(f"Server Response: {message}")`.
+pub fn server_response(message: &str) -> String {
+    format!("Server Response: {message}")
+}
+
+/// What the WebSocket client prints once a line is sent: `print(f"Sent message: {message}")`.
+pub fn sent_message(message: &str) -> String {
+    format!("Sent message: {message}")
+}
+
+/// What the WebSocket client prints for the answer: `print(f"Received response: {response}")`.
+pub fn received_response(response: &str) -> String {
+    format!("Received response: {response}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default URLs point at the default ports, so `cargo run -p http-client`
+    /// finds `cargo run -p http-server` without any flags.
+    #[test]
+    fn default_urls_use_default_ports() {
+        assert!(DEFAULT_HTTP_URL.ends_with(&format!(":{HTTP_PORT}")));
+        assert!(DEFAULT_WS_URL.ends_with(&format!(":{WS_PORT}")));
+    }
+
+    /// The started lines begin with the article's exact words, which scripts wait for.
+    #[test]
+    fn started_lines_begin_with_the_article_words() {
+        let line = http_server_started("http://127.0.0.1:8000");
+        assert_eq!(
+            line,
+            "HTTP server started. Listening on http://127.0.0.1:8000"
+        );
+        assert!(ws_server_started("ws://x").starts_with("WebSocket server started."));
+    }
+}

@@ -1,0 +1,171 @@
+//! The article's HTTP client: one GET request, then print the status code and
+//! the body.
+//!
+//! Run it against the server with `cargo run -p http-server` in one terminal
+//! and `cargo run -p http-client` in another (or `cargo run -p http-client --
+//! http://localhost:8000/any/path`).
+//!
+//! Mirrors the article's "HTTP Client Code": `requests.get('http://localhost:8000')`
+//! and its two `print` lines.
+//!
+//! `requests` hides the two steps an HTTP exchange is made of. This client
+//! shows them: first a TCP connection (the three-way handshake), then an
+//! HTTP/1.1 request written on it and a response read back. It uses hyper, the
+//! HTTP library underneath axum, at its lowest level, where we own the
+//! connection.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper::header::HOST;
+use hyper::{Request, StatusCode, Uri};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// What the client keeps of the server's answer: the two things it prints.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code from the status line, e.g. `200` from `HTTP/1.1 200 OK`.
+    pub status: StatusCode,
+    /// The body, as text. Bytes that are not UTF-8 are shown as `�`, as a
+    /// browser would, rather than failing.
+    pub body: String,
+}
+
+/// The whole program: GET `url` within `timeout` and print the article's two lines.
+pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<()> {
+    let response = fetch(url, timeout).await?;
+    print!("{}", report(&response));
+    Ok(())
+}
+
+/// GETs `url`, giving up after `timeout`, so a server that accepts the
+/// connection but never answers cannot make the client hang.
+pub async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Response> {
+    match tokio::time::timeout(timeout, get(url)).await {
+        Ok(result) => result,
+        Err(_) => bail!("no answer from {url} within {timeout:?} (see --timeout)"),
+    }
+}
+
+/// The article's two lines, each ending in a newline:
+/// `Status Code: 200` and `Response Body: Hello, World! This is an HTTP response.`
+pub fn report(response: &Response) -> String {
+    format!(
+        "{}\n{}\n",
+        common::status_code_line(response.status.as_u16()),
+        common::response_body_line(&response.body)
+    )
+}
+
+/// One HTTP/1.1 GET on a connection of its own.
+async fn get(url: &str) -> anyhow::Result<Response> {
+    let uri = parse_http_url(url)?;
+    let host = uri.host().unwrap_or_default();
+    // `Uri` keeps IPv6 literals in brackets (`[::1]`); a socket address wants them bare.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = uri.port_u16().unwrap_or(80);
+
+    // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
+    let stream = TcpStream::connect((host, port)).await.with_context(|| {
+        format!(
+            "could not connect to {url} (is the server running? \
+             start it with `cargo run -p http-server`)"
+        )
+    })?;
+
+    // Step 2, HTTP/1.1 on that connection. `handshake` only sets up hyper's
+    // state; nothing is sent yet. `connection` is the task that moves bytes
+    // between the socket and `sender`, so it runs beside us.
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .context("could not start HTTP on the connection")?;
+    tokio::spawn(connection);
+
+    // The request hyper writes is three lines of text and a blank line:
+    //   GET /path HTTP/1.1
+    //   host: localhost:8000
+    //
+    // `Host` is the only header HTTP/1.1 requires: it names the site, since
+    // one address may serve many. A GET has no body.
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let authority = uri.authority().map_or(host, |a| a.as_str());
+    let request = Request::get(path)
+        .header(HOST, authority)
+        .body(Empty::<Bytes>::new())
+        .context("could not build the request")?;
+
+    let response = sender
+        .send_request(request)
+        .await
+        .with_context(|| format!("{url} closed the connection without answering"))?;
+
+    // The status line and headers have arrived; the body follows, as many
+    // bytes as `Content-Length` said (or in chunks, or until the server closes).
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .with_context(|| format!("{url} closed the connection in the middle of its answer"))?
+        .to_bytes();
+    Ok(Response {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// Checks that `url` is something this client can ask: `http://host[:port][/path]`.
+fn parse_http_url(url: &str) -> anyhow::Result<Uri> {
+    let uri: Uri = url
+        .parse()
+        .with_context(|| format!("{url:?} is not a valid URL"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            bail!("{url}: https needs TLS, which this teaching client leaves out; use http://")
+        }
+        Some(other) => bail!("{url}: this is an HTTP client; use http:// rather than {other}://"),
+        None => bail!("{url:?} is not a full URL; write it as http://host:port/path"),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        bail!("{url:?} names no host; write it as http://host:port/path");
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The article's two lines, exactly.
+    #[test]
+    fn report_prints_the_article_lines() {
+        let response = Response {
+            status: StatusCode::OK,
+            body: common::HELLO_BODY.to_string(),
+        };
+        assert_eq!(
+            report(&response),
+            "Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.\n"
+        );
+    }
+
+    /// Only plain `http://` URLs with a host get as far as a connection.
+    #[test]
+    fn parse_accepts_http_and_rejects_the_rest() {
+        assert!(parse_http_url("http://localhost:8000").is_ok());
+        assert!(parse_http_url("http://[::1]:8000/x?y=1").is_ok());
+        for bad in [
+            "ws://localhost:8765",
+            "https://localhost",
+            "localhost:8000",
+            "http://[::1",
+            "",
+        ] {
+            assert!(parse_http_url(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The article's WebSocket client: prompt for a line, send it as a text
+//! message, print the server's reply; again for every further line until the
+//! end of input, then close the connection properly.
+//!
+//! Run it with `cargo run -p ws-server` in one terminal and
+//! `cargo run -p ws-client` in another, then type; or, for the article's
+//! single exchange, `echo hello | cargo run -p ws-client`.
+//!
+//! Mirrors the article's "WebSocket Client Code": `websockets.connect(...)`,
+//! `input("Enter a message: ")`, `send`, `recv` and its two `print` lines.
+//!
+//! Unlike an HTTP client, this one opens its connection once and keeps it:
+//! every line typed travels as one small frame on the same TCP connection,
+//! with no new handshake and no headers.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::http::Uri;
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The client's end of the connection, after the handshake.
+type Connection = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Lines of input, as they are typed (or piped in).
+pub type Lines = mpsc::Receiver<io::Result<String>>;
+
+/// The whole program: a session on `url` fed from standard input, printed to
+/// standard output. `timeout` bounds the connection and each wait for a reply,
+/// never the wait for the user to type.
+pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<()> {
+    session(url, stdin_lines(), &mut io::stdout(), timeout).await
+}
+
+/// Reads standard input on a thread of its own and passes each line on.
+///
+/// Reading a terminal blocks a thread until the user presses Enter. Doing
+/// that on a thread of its own, rather than inside the async runtime, leaves
+/// the runtime free to answer the server's pings meanwhile, and to exit even
+/// while a read is pending.
+pub fn stdin_lines() -> Lines {
+    let (sender, lines) = mpsc::channel(1);
+    std::thread::spawn(move || {
+        for line in io::stdin().lines() {
+            if sender.blocking_send(line).is_err() {
+                break; // The session is over; nobody is listening.
+            }
+        }
+    });
+    lines
+}
+
+/// Connects to `url`, then for each line from `lines` prints the prompt,
+/// sends the line and prints the reply, in the article's words, to `out`.
+///
+/// However the conversation ends (the end of input, or the server leaving),
+/// it ends with the close handshake, so neither side sees a connection
+/// dropped without one.
+pub async fn session(
+    url: &str,
+    lines: Lines,
+    out: &mut impl Write,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let mut ws = connect(url, timeout).await?;
+    let result = converse(url, &mut ws, lines, out, timeout).await;
+    close(ws, timeout).await;
+    result
+}
+
+/// The article's exchange, once per line of input.
+async fn converse(
+    url: &str,
+    ws: &mut Connection,
+    mut lines: Lines,
+    out: &mut impl Write,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    loop {
+        write!(out, "{}", common::PROMPT)?;
+        out.flush()?;
+        let Some(line) = next_line(&mut lines, ws, out).await? else {
+            break;
+        };
+
+        // On the wire: one text frame, FIN set, opcode 1, masked with a
+        // fresh random key (every frame from a client is masked).
+        ws.send(Message::text(line.as_str()))
+            .await
+            .with_context(|| format!("could not send to {url}"))?;
+        writeln!(out, "{}", common::sent_message(&line))?;
+
+        let reply = tokio::time::timeout(timeout, next_reply(ws))
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!("no reply from {url} within {timeout:?} (see --timeout)")
+            })??;
+        writeln!(out, "{}", common::received_response(&reply))?;
+    }
+    // End the line the last prompt started, so the shell's prompt starts afresh.
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Opens the TCP connection and performs the HTTP upgrade handshake.
+async fn connect(url: &str, timeout: Duration) -> anyhow::Result<Connection> {
+    check_ws_url(url)?;
+    // `true`: turn off Nagle's algorithm, so each small frame is sent at once
+    // instead of waiting in case more data follows.
+    let handshake = tokio_tungstenite::connect_async_with_config(url, None, true);
+    let (ws, _response) = tokio::time::timeout(timeout, handshake)
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer from {url} within {timeout:?} (see --timeout)"))?
+        .map_err(|err| match err {
+            Error::Io(io) => anyhow::Error::new(io).context(format!(
+                "could not connect to {url} (is the server running? \
+                 start it with `cargo run -p ws-server`)"
+            )),
+            other => anyhow::Error::new(other).context(format!(
+                "{url} did not accept the WebSocket handshake (is it a WebSocket server?)"
+            )),
+        })?;
+    Ok(ws)
+}
+
+/// Waits for the next line of input while still reading the socket.
+///
+/// Reading the socket meanwhile matters: tungstenite answers a ping only
+/// when the stream is polled, and a server that closes the connection should
+/// be noticed now, not after the user has typed their next line.
+async fn next_line(
+    lines: &mut Lines,
+    ws: &mut Connection,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<String>> {
+    loop {
+        tokio::select! {
+            line = lines.recv() => {
+                return line.transpose().context("could not read standard input");
+            }
+            message = ws.next() => match data_or_end(message) {
+                // A message nobody asked for: show it, and keep waiting.
+                Ok(Some(unasked)) => {
+                    writeln!(out, "\n{}", common::received_response(&unasked))?;
+                    write!(out, "{}", common::PROMPT)?;
+                    out.flush()?;
+                }
+                Ok(None) => {}
+                Err(ended) => {
+                    // End the prompt's line before the error is printed.
+                    writeln!(out)?;
+                    return Err(ended);
+                }
+            }
+        }
+    }
+}
+
+/// Waits for the server's answer, skipping pings and pongs.
+async fn next_reply(ws: &mut Connection) -> anyhow::Result<String> {
+    loop {
+        if let Some(text) = data_or_end(ws.next().await)? {
+            return Ok(text);
+        }
+    }
+}
+
+/// Sorts what the stream yields: the text of a data message, `None` for a
+/// ping or pong (tungstenite answers pings by itself), or an error that says
+/// how the conversation ended.
+fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option<String>> {
+    match message {
+        Some(Ok(Message::Text(text))) => Ok(Some(text.to_string())),
+        Some(Ok(Message::Binary(data))) => Ok(Some(String::from_utf8_lossy(&data).into_owned())),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(None),
+        Some(Ok(Message::Close(Some(frame)))) => bail!(
+            "the server closed the connection (code {}, reason {:?})",
+            u16::from(frame.code),
+            frame.reason.as_str()
+        ),
+        Some(Ok(Message::Close(None))) => bail!("the server closed the connection"),
+        Some(Err(err)) => Err(err).context("the connection to the server broke"),
+        None => bail!("the server closed the connection"),
+    }
+}
+
+/// Completes the close handshake, within `timeout`.
+///
+/// If we are first to close, this sends our close frame (opcode 8) and waits
+/// for the server's. If the server closed first, tungstenite has already
+/// queued our answering close frame, and this sends it. Either way the stream
+/// then yields `None`: the TCP connection is over.
+///
+/// Nothing here is worth an error: everything the user asked for is done, and
+/// a server that never answers the close frame is its own problem.
+async fn close(mut ws: Connection, timeout: Duration) {
+    let handshake = async {
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    };
+    let _ = tokio::time::timeout(timeout, handshake).await;
+}
+
+/// Checks that `url` is something this client can dial: `ws://host[:port][/path]`.
+fn check_ws_url(url: &str) -> anyhow::Result<()> {
+    let uri: Uri = url
+        .parse()
+        .with_context(|| format!("{url:?} is not a valid URL"))?;
+    match uri.scheme_str() {
+        Some("ws") => {}
+        Some("wss") => {
+            bail!("{url}: wss needs TLS, which this teaching client leaves out; use ws://")
+        }
+        Some(other) => bail!("{url}: this is a WebSocket client; use ws:// rather than {other}://"),
+        None => bail!("{url:?} is not a full URL; write it as ws://host:port/path"),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        bail!("{url:?} names no host; write it as ws://host:port/path");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only plain `ws://` URLs with a host get as far as a connection.
+    #[test]
+    fn check_accepts_ws_and_rejects_the_rest() {
+        assert!(check_ws_url("ws://localhost:8765").is_ok());
+        assert!(check_ws_url("ws://[::1]:8765/chat").is_ok());
+        for bad in [
+            "http://localhost:8000",
+            "wss://localhost",
+            "localhost:8765",
+            "ws://[::1",
+            "",
+        ] {
+            assert!(check_ws_url(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

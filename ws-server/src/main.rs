@@ -1,0 +1,27 @@
+//! `ws-server`: the command-line entry point. It reads the flags and calls
+//! [`ws_server::run`]; the server itself lives in `lib.rs`.
+//!
+//! Run: `cargo run -p ws-server -- --help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The article's WebSocket echo server: prints "Received Message: m" and
+/// answers "Server Response: m" until Ctrl-C.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (0.0.0.0 for every interface)
+    #[arg(long, default_value = common::DEFAULT_HOST)]
+    host: String,
+    /// Port to listen on (0 for any free port; the started line shows which)
+    #[arg(long, default_value_t = common::WS_PORT)]
+    port: u16,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Args = common::cli::parse_args();
+    common::cli::exit_code(ws_server::run(&args.host, args.port).await)
+}
