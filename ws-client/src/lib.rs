@@ -121,9 +121,9 @@ async fn connect(url: &str, timeout: Duration) -> anyhow::Result<Connection> {
                 "could not connect to {url} (is the server running? \
                  start it with `cargo run -p ws-server`)"
             )),
-            other => anyhow::Error::new(other).context(format!(
-                "{url} did not accept the WebSocket handshake (is it a WebSocket server?)"
-            )),
+            other => anyhow::anyhow!(
+                "{url} did not accept the WebSocket handshake (is it a WebSocket server?): {other}"
+            ),
         })?;
     Ok(ws)
 }
@@ -184,7 +184,9 @@ fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option
             frame.reason.as_str()
         ),
         Some(Ok(Message::Close(None))) => bail!("the server closed the connection"),
-        Some(Err(err)) => Err(err).context("the connection to the server broke"),
+        // tungstenite's errors name their cause in their own text (and again
+        // as their `source`), so the text alone says it once.
+        Some(Err(err)) => bail!("the connection to the server broke: {err}"),
         None => bail!("the server closed the connection"),
     }
 }

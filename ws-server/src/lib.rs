@@ -62,6 +62,9 @@ pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
 /// down, before we drop the connection anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a new connection has to complete the WebSocket handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long to wait before accepting again after `accept` failed, for example
 /// because the process ran out of file descriptors. Retrying at once would
 /// only spin.
@@ -129,8 +132,18 @@ async fn echo(
     stream: TcpStream,
     mut stop: watch::Receiver<()>,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-    // Reads the HTTP upgrade request, checks it, and answers `101 Switching Protocols`.
-    let mut ws = tokio_tungstenite::accept_async_with_config(stream, Some(config())).await?;
+    // Reads the HTTP upgrade request, checks it, and answers `101 Switching
+    // Protocols`. A peer that connects but never finishes its request would
+    // otherwise hold this task (and its socket) forever, so the handshake has
+    // a deadline, and shutting down does not wait for it.
+    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(config()));
+    let mut ws = tokio::select! {
+        result = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => match result {
+            Ok(ws) => ws?,
+            Err(_) => return Ok(()), // Too slow: drop the TCP connection.
+        },
+        _ = stop.changed() => return Ok(()),
+    };
 
     loop {
         tokio::select! {

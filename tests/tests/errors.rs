@@ -1,0 +1,143 @@
+//! Every way a run can go wrong on the user's side, with the real programs:
+//! each must end with one clear line on standard error and exit code 1,
+//! never a panic, a backtrace or a hang.
+
+use futures_util::StreamExt;
+use tests::{assert_one_line_error, run_client, text, unused_port, within};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+
+/// No server is running: the clients name the URL they tried and the command
+/// that starts the server.
+#[tokio::test]
+async fn clients_explain_that_no_server_is_running() {
+    let port = unused_port().await;
+    for (client, scheme, server) in [
+        ("http-client", "http", "http-server"),
+        ("ws-client", "ws", "ws-server"),
+    ] {
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let output = run_client(client, &[&url], "").await;
+        let start = format!("cargo run -p {server}");
+        assert_one_line_error(&output, &[&url, &start, "refused"]);
+    }
+}
+
+/// A URL that does not parse, or that names no host.
+#[tokio::test]
+async fn clients_refuse_malformed_urls() {
+    for (client, url) in [
+        ("http-client", "http://[::1"),
+        ("http-client", "localhost:8000"),
+        ("ws-client", "ws://[::1"),
+        ("ws-client", "not a url"),
+    ] {
+        let output = run_client(client, &[url], "").await;
+        assert_one_line_error(&output, &[url]);
+    }
+}
+
+/// Each client speaks one protocol, and says which scheme to use instead.
+#[tokio::test]
+async fn clients_refuse_the_wrong_scheme() {
+    for (client, url, hint) in [
+        ("http-client", "ws://localhost:8765", "use http://"),
+        ("http-client", "https://localhost", "TLS"),
+        ("ws-client", "http://localhost:8000", "use ws://"),
+        ("ws-client", "wss://localhost", "TLS"),
+    ] {
+        let output = run_client(client, &[url], "").await;
+        assert_one_line_error(&output, &[url, hint]);
+    }
+}
+
+/// Asking an HTTP server for a WebSocket: it answers `200 OK` instead of
+/// `101 Switching Protocols`, and ws-client says the handshake failed.
+#[tokio::test]
+async fn ws_client_explains_a_server_that_is_not_websocket() {
+    let server = tests::start_http_server().await;
+    let output = run_client("ws-client", &[&server.ws_url()], "").await;
+    assert_one_line_error(&output, &["did not accept the WebSocket handshake", "200"]);
+    server.shutdown().await;
+}
+
+/// A server that accepts the TCP connection, reads the request and hangs up
+/// without answering.
+#[tokio::test]
+async fn http_client_explains_a_server_that_hangs_up() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0; 16];
+        let _ = stream.read(&mut request).await;
+        // Dropping the stream closes the connection.
+    });
+    let output = run_client("http-client", &[&url], "").await;
+    assert_one_line_error(&output, &[&url, "closed the connection without answering"]);
+    within(server).await.unwrap();
+}
+
+/// A server that accepts the connection and never answers: the client gives
+/// up after `--timeout` seconds instead of hanging.
+#[tokio::test]
+async fn clients_give_up_on_a_silent_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    for (client, url) in [
+        ("http-client", format!("http://{addr}")),
+        ("ws-client", format!("ws://{addr}")),
+    ] {
+        let output = run_client(client, &[&url, "--timeout", "0.2"], "").await;
+        assert_one_line_error(&output, &[&url, "no answer", "--timeout"]);
+    }
+    drop(listener);
+}
+
+/// A WebSocket server that takes one message and then drops the TCP
+/// connection without a close frame: ws-client says the connection broke.
+#[tokio::test]
+async fn ws_client_explains_a_connection_dropped_mid_conversation() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        let _first = ws.next().await;
+        // Dropping `ws` closes the TCP connection with no close frame.
+    });
+    let output = run_client("ws-client", &[&url], "hello\nnever answered\n").await;
+    assert_one_line_error(&output, &["the connection to the server broke"]);
+    assert!(text(&output.stdout).starts_with("Enter a message: Sent message: hello\n"));
+    within(server).await.unwrap();
+}
+
+/// Flags that make no sense are refused with exit code 1 (not a panic).
+#[tokio::test]
+async fn nonsense_flags_are_refused() {
+    for (program, args) in [
+        ("http-client", &["--timeout=-1"][..]),
+        ("http-client", &["--timeout", "0"]),
+        ("ws-client", &["--timeout", "soon"]),
+        ("http-server", &["--port", "80000"]),
+        ("ws-server", &["--port", "eighty"]),
+    ] {
+        let output = run_client(program, args, "").await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{program}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{program}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{program}: {stderr}");
+    }
+}
+
+/// The port is taken: each server names the address and suggests `--port`.
+#[tokio::test]
+async fn servers_explain_a_port_in_use() {
+    let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    for server in ["http-server", "ws-server"] {
+        let output = run_client(server, &["--port", &port], "").await;
+        let address = format!("127.0.0.1:{port}");
+        assert_one_line_error(&output, &[&address, "already in use", "--port"]);
+    }
+}

@@ -1,0 +1,134 @@
+//! http-client against http-server, both inside the test process: the
+//! article's HTTP exchange, and what the server sends on the wire.
+
+use tests::{TIMEOUT, start_http_server, within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Writes `request` on a fresh connection to `addr` and returns everything
+/// the server sends until it closes the connection.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    let mut stream = within(TcpStream::connect(addr)).await.expect("connect");
+    within(stream.write_all(request.as_bytes()))
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    within(stream.read_to_string(&mut answer))
+        .await
+        .expect("read");
+    answer
+}
+
+/// The client's library prints exactly the article's two lines.
+#[tokio::test]
+async fn client_prints_the_article_lines() {
+    let server = start_http_server().await;
+    let response = within(http_client::fetch(&server.http_url(), TIMEOUT))
+        .await
+        .expect("fetch");
+    assert_eq!(
+        http_client::report(&response),
+        "Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.\n"
+    );
+    server.shutdown().await;
+}
+
+/// Like the article's `do_GET`, the server answers a GET on any path.
+#[tokio::test]
+async fn every_path_gets_the_page() {
+    let server = start_http_server().await;
+    for path in ["/", "/index.html", "/a/b/c?d=e"] {
+        let url = format!("{}{path}", server.http_url());
+        let response = within(http_client::fetch(&url, TIMEOUT))
+            .await
+            .expect("fetch");
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            response.body, "Hello, World! This is an HTTP response.",
+            "{path}"
+        );
+    }
+    server.shutdown().await;
+}
+
+/// What the server writes on the wire: status line, `Content-Type: text/html`,
+/// a `Content-Length` of 39, a blank line, then the body. `Connection: close`
+/// asks it to close the connection after answering, as the article describes.
+#[tokio::test]
+async fn the_answer_on_the_wire() {
+    let server = start_http_server().await;
+    let answer = raw_exchange(
+        server.addr,
+        "GET /x HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("\r\ncontent-type: text/html\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("\r\ncontent-length: 39\r\n"), "{answer}");
+    assert!(
+        answer.ends_with("\r\n\r\nHello, World! This is an HTTP response."),
+        "{answer}"
+    );
+    server.shutdown().await;
+}
+
+/// HEAD gets the same headers and no body; other methods get
+/// `405 Method Not Allowed` with an `Allow` header naming GET and HEAD.
+#[tokio::test]
+async fn head_works_and_other_methods_are_refused() {
+    let server = start_http_server().await;
+    let head = raw_exchange(
+        server.addr,
+        "HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {head}");
+
+    let post = raw_exchange(
+        server.addr,
+        "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        post.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{post}"
+    );
+    assert!(post.contains("\r\nallow: GET,HEAD\r\n"), "{post}");
+    server.shutdown().await;
+}
+
+/// HTTP/1.1 keeps the connection open: two requests on one TCP connection
+/// get two answers (the article's "each request re-establishes" is HTTP/1.0).
+#[tokio::test]
+async fn two_requests_share_one_connection() {
+    let server = start_http_server().await;
+    let answer = raw_exchange(
+        server.addr,
+        "GET / HTTP/1.1\r\nHost: test\r\n\r\nGET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");
+    server.shutdown().await;
+}
+
+/// Shutdown does not wait for a client that holds an idle keep-alive
+/// connection open; afterwards the port no longer accepts connections.
+#[tokio::test]
+async fn shutdown_closes_idle_connections_and_stops_listening() {
+    let server = start_http_server().await;
+    let addr = server.addr;
+    let mut idle = within(TcpStream::connect(addr)).await.expect("connect");
+    within(idle.write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
+        .await
+        .expect("write");
+    let mut first = [0; 17];
+    within(idle.read_exact(&mut first)).await.expect("read");
+    assert_eq!(&first, b"HTTP/1.1 200 OK\r\n");
+
+    server.shutdown().await;
+    assert!(TcpStream::connect(addr).await.is_err());
+}

@@ -1,0 +1,221 @@
+//! ws-client against ws-server, both inside the test process: the article's
+//! echo, then what RFC 6455 asks of a server beyond it (binary messages,
+//! pings, the close handshake, many clients, clients that misbehave).
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tests::{TIMEOUT, start_ws_server, within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A tokio-tungstenite client connected to `url`.
+async fn connect(url: &str) -> Client {
+    within(connect_async(url)).await.expect("connect").0
+}
+
+/// The next message the server sends.
+async fn receive(client: &mut Client) -> Message {
+    within(client.next())
+        .await
+        .expect("the connection ended")
+        .expect("a WebSocket error")
+}
+
+/// Sends `text` and returns the reply's text.
+async fn echo(client: &mut Client, text: &str) -> String {
+    within(client.send(Message::text(text)))
+        .await
+        .expect("send");
+    receive(client)
+        .await
+        .into_text()
+        .expect("a text reply")
+        .to_string()
+}
+
+/// Ends the conversation as a well-behaved client does: a close frame, then
+/// reading until the server's close frame has come back and the stream ends.
+async fn hang_up(mut client: Client) {
+    within(client.close(None)).await.expect("close");
+    while within(client.next()).await.is_some() {}
+}
+
+/// The client's session prints the article's lines for each line of input,
+/// then one more prompt, answered by the end of input.
+#[tokio::test]
+async fn client_session_prints_the_article_lines() {
+    let server = start_ws_server().await;
+    let (typed, lines) = mpsc::channel(2);
+    typed.send(Ok("hello".to_string())).await.unwrap();
+    typed.send(Ok("second line".to_string())).await.unwrap();
+    drop(typed);
+
+    let mut out = Vec::new();
+    within(ws_client::session(
+        &server.ws_url(),
+        lines,
+        &mut out,
+        TIMEOUT,
+    ))
+    .await
+    .expect("session");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "Enter a message: Sent message: hello\n\
+         Received response: Server Response: hello\n\
+         Enter a message: Sent message: second line\n\
+         Received response: Server Response: second line\n\
+         Enter a message: \n"
+    );
+    server.shutdown().await;
+}
+
+/// Binary messages come back unchanged, as binary.
+#[tokio::test]
+async fn binary_comes_back_unchanged() {
+    let server = start_ws_server().await;
+    let mut client = connect(&server.ws_url()).await;
+    let bytes = vec![0, 1, 2, 0xfe, 0xff];
+    within(client.send(Message::binary(bytes.clone())))
+        .await
+        .unwrap();
+    assert_eq!(receive(&mut client).await, Message::binary(bytes));
+    hang_up(client).await;
+    server.shutdown().await;
+}
+
+/// A ping is answered with a pong carrying the same payload.
+#[tokio::test]
+async fn pings_are_answered() {
+    let server = start_ws_server().await;
+    let mut client = connect(&server.ws_url()).await;
+    within(client.send(Message::Ping("are you there?".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        receive(&mut client).await,
+        Message::Pong("are you there?".into())
+    );
+    hang_up(client).await;
+    server.shutdown().await;
+}
+
+/// A client's close frame is answered with a close frame carrying the same
+/// code before the connection ends (the server does not just hang up).
+#[tokio::test]
+async fn close_is_answered_with_a_close_frame() {
+    let server = start_ws_server().await;
+    let mut client = connect(&server.ws_url()).await;
+    let goodbye = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bye".into(),
+    };
+    within(client.close(Some(goodbye))).await.unwrap();
+    match receive(&mut client).await {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    assert!(
+        within(client.next()).await.is_none(),
+        "then the connection ends"
+    );
+    server.shutdown().await;
+}
+
+/// Twenty clients talking at once each get their own replies, in order.
+#[tokio::test]
+async fn many_clients_each_get_their_own_replies() {
+    let server = start_ws_server().await;
+    let mut clients = tokio::task::JoinSet::new();
+    for id in 0..20 {
+        let url = server.ws_url();
+        clients.spawn(async move {
+            let mut client = connect(&url).await;
+            for turn in 0..5 {
+                let text = format!("client {id} turn {turn}");
+                assert_eq!(
+                    echo(&mut client, &text).await,
+                    format!("Server Response: {text}")
+                );
+            }
+            hang_up(client).await;
+        });
+    }
+    while let Some(result) = within(clients.join_next()).await {
+        result.expect("a client failed");
+    }
+    server.shutdown().await;
+}
+
+/// A client that vanishes halfway through a frame ends only its own
+/// connection: a client connected before it and one connecting after it are
+/// both still answered.
+#[tokio::test]
+async fn a_client_dropping_mid_message_hurts_no_one_else() {
+    let server = start_ws_server().await;
+    let mut before = connect(&server.ws_url()).await;
+
+    // The opening handshake, by hand.
+    let mut rude = within(TcpStream::connect(server.addr)).await.unwrap();
+    let upgrade = "GET / HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    within(rude.write_all(upgrade.as_bytes())).await.unwrap();
+    let mut answer = [0; 12];
+    within(rude.read_exact(&mut answer)).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 101");
+
+    // Half a frame: FIN + text (0x81), masked with a 16-byte payload (0x90),
+    // the masking key, then only 4 of the 16 payload bytes. Then hang up.
+    let half_frame = [0x81, 0x90, 1, 2, 3, 4, b'a', b'b', b'c', b'd'];
+    within(rude.write_all(&half_frame)).await.unwrap();
+    drop(rude);
+
+    assert_eq!(
+        echo(&mut before, "still here").await,
+        "Server Response: still here"
+    );
+    let mut after = connect(&server.ws_url()).await;
+    assert_eq!(echo(&mut after, "new").await, "Server Response: new");
+    hang_up(before).await;
+    hang_up(after).await;
+    server.shutdown().await;
+}
+
+/// On shutdown every connected client gets a close frame with code 1001,
+/// "going away", and the server waits for the close handshake to finish.
+#[tokio::test]
+async fn shutdown_says_going_away() {
+    let server = start_ws_server().await;
+    let mut client = connect(&server.ws_url()).await;
+    assert_eq!(echo(&mut client, "hi").await, "Server Response: hi");
+
+    let shutdown = tokio::spawn(server.shutdown());
+    match receive(&mut client).await {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Away),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    // Our answering close frame goes out when the stream is polled again.
+    assert!(within(client.next()).await.is_none());
+    within(shutdown).await.unwrap();
+}
+
+/// A peer that opens a TCP connection and never starts the WebSocket
+/// handshake does not hold up shutdown.
+#[tokio::test]
+async fn a_silent_connection_does_not_delay_shutdown() {
+    let server = start_ws_server().await;
+    let silent = within(TcpStream::connect(server.addr)).await.unwrap();
+    // Well under the handshake timeout of ten seconds.
+    tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+        .await
+        .expect("shutdown waited for the silent connection");
+    drop(silent);
+}
