@@ -85,7 +85,7 @@ pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
 ///
 /// On shutdown it stops accepting, sends every connected client a close
 /// frame with code 1001 ("going away"), and returns once each connection has
-/// finished its close handshake (or [`CLOSE_TIMEOUT`] has passed).
+/// finished its close handshake (or five seconds have passed).
 pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
