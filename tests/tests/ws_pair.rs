@@ -48,6 +48,36 @@ async fn hang_up(mut client: Client) {
     while within(client.next()).await.is_some() {}
 }
 
+/// Opens a TCP connection and performs the WebSocket handshake by hand,
+/// leaving the stream just after the server's `101 Switching Protocols`.
+async fn raw_handshake(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = within(TcpStream::connect(addr)).await.unwrap();
+    let upgrade = "GET / HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    within(stream.write_all(upgrade.as_bytes())).await.unwrap();
+    // Read the answer up to the blank line that ends its headers.
+    let mut answer = Vec::new();
+    while !answer.ends_with(b"\r\n\r\n") {
+        let mut byte = [0; 1];
+        within(stream.read_exact(&mut byte)).await.unwrap();
+        answer.push(byte[0]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    stream
+}
+
+/// Reads one frame from the server and returns its close code, failing the
+/// test if it is not a close frame. Frames from a server are not masked: a
+/// byte of FIN and opcode (0x88 is FIN + close), a byte of length, the payload.
+async fn read_close_code(stream: &mut TcpStream) -> u16 {
+    let mut header = [0; 2];
+    within(stream.read_exact(&mut header)).await.unwrap();
+    assert_eq!(header[0], 0x88, "expected a close frame");
+    let mut payload = vec![0; usize::from(header[1])];
+    within(stream.read_exact(&mut payload)).await.unwrap();
+    u16::from_be_bytes([payload[0], payload[1]])
+}
+
 /// The client's session prints the article's lines for each line of input,
 /// then one more prompt, answered by the end of input.
 #[tokio::test]
@@ -163,14 +193,7 @@ async fn a_client_dropping_mid_message_hurts_no_one_else() {
     let server = start_ws_server().await;
     let mut before = connect(&server.ws_url()).await;
 
-    // The opening handshake, by hand.
-    let mut rude = within(TcpStream::connect(server.addr)).await.unwrap();
-    let upgrade = "GET / HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    within(rude.write_all(upgrade.as_bytes())).await.unwrap();
-    let mut answer = [0; 12];
-    within(rude.read_exact(&mut answer)).await.unwrap();
-    assert_eq!(&answer, b"HTTP/1.1 101");
+    let mut rude = raw_handshake(server.addr).await;
 
     // Half a frame: FIN + text (0x81), masked with a 16-byte payload (0x90),
     // the masking key, then only 4 of the 16 payload bytes. Then hang up.
@@ -218,4 +241,57 @@ async fn a_silent_connection_does_not_delay_shutdown() {
         .await
         .expect("shutdown waited for the silent connection");
     drop(silent);
+}
+
+/// Frames that break RFC 6455 get the close code the RFC assigns, and the
+/// server goes on serving everyone else.
+#[tokio::test]
+async fn protocol_errors_get_their_close_codes() {
+    let server = start_ws_server().await;
+    // Each frame: FIN and opcode, then mask bit and length, then (when the
+    // mask bit is set) a masking key of zeros, which leaves the payload as is.
+    let cases: [(&str, &[u8], u16); 3] = [
+        (
+            "invalid UTF-8 in a text message",
+            &[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe],
+            1007,
+        ),
+        (
+            "a client frame without a mask",
+            &[0x81, 0x02, b'h', b'i'],
+            1002,
+        ),
+        ("an unknown opcode (3)", &[0x83, 0x80, 0, 0, 0, 0], 1002),
+    ];
+    for (what, frame, code) in cases {
+        let mut stream = raw_handshake(server.addr).await;
+        within(stream.write_all(frame)).await.unwrap();
+        assert_eq!(read_close_code(&mut stream).await, code, "{what}");
+    }
+    let mut client = connect(&server.ws_url()).await;
+    assert_eq!(
+        echo(&mut client, "still fine").await,
+        "Server Response: still fine"
+    );
+    hang_up(client).await;
+    server.shutdown().await;
+}
+
+/// A message over the 1 MiB limit is refused with close code 1009,
+/// "message too big"; one at the limit is echoed.
+#[tokio::test]
+async fn oversized_messages_are_refused_with_1009() {
+    let server = start_ws_server().await;
+    let mut client = connect(&server.ws_url()).await;
+    let largest = "x".repeat(ws_server::MAX_MESSAGE_SIZE);
+    let reply = echo(&mut client, &largest).await;
+    assert_eq!(reply.len(), "Server Response: ".len() + largest.len());
+
+    let too_big = "x".repeat(ws_server::MAX_MESSAGE_SIZE + 1);
+    within(client.send(Message::text(too_big))).await.unwrap();
+    match receive(&mut client).await {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Size),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    server.shutdown().await;
 }

@@ -148,13 +148,24 @@ async fn echo(
     loop {
         tokio::select! {
             message = ws.next() => match message {
-                Some(message) => {
-                    if let Some(reply) = reply_to(message?) {
+                Some(Ok(message)) => {
+                    if let Some(reply) = reply_to(message) {
                         // `send` waits until the reply is written to the socket. A
                         // client that stops reading therefore stops us reading
                         // from it too, so replies never pile up in memory.
                         ws.send(reply).await?;
                     }
+                }
+                Some(Err(err)) => {
+                    // The peer broke the protocol: tell it why with the close
+                    // code RFC 6455 assigns (1002, 1007, 1009), then drop the
+                    // connection. (If the
+                    // error was the connection itself failing, this send fails
+                    // too, and there is no one left to tell.)
+                    if let Some(frame) = close_frame_for(&err) {
+                        let _ = ws.close(Some(frame)).await;
+                    }
+                    return Err(err);
                 }
                 // The close handshake is complete and the TCP connection is done.
                 None => return Ok(()),
@@ -193,6 +204,29 @@ fn reply_to(message: Message) -> Option<Message> {
         // polling until `None` is what completes the close handshake.
         Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => None,
     }
+}
+
+/// The close frame that tells a peer what it did wrong, if it did. The
+/// reason is short and fixed: a close frame's payload is at most 125 bytes.
+fn close_frame_for(err: &tokio_tungstenite::tungstenite::Error) -> Option<CloseFrame> {
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+    let (code, reason) = match err {
+        // A message or frame over `MAX_MESSAGE_SIZE`.
+        Error::Capacity(_) => (CloseCode::Size, "message too big"),
+        // A text message that is not valid UTF-8.
+        Error::Utf8(_) => (CloseCode::Invalid, "text is not valid UTF-8"),
+        // The peer vanished: nobody to send a close frame to.
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
+        // Anything else against the framing rules, such as an unmasked frame
+        // from a client or an unknown opcode.
+        Error::Protocol(_) => (CloseCode::Protocol, "protocol error"),
+        _ => return None,
+    };
+    Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })
 }
 
 /// The per-connection settings, chosen for an echo server that may hold
