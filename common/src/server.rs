@@ -1,6 +1,8 @@
 //! What both servers do before and after their real work: open the listening
 //! socket with a helpful error, and wait for Ctrl-C or SIGTERM.
 
+use std::future::Future;
+
 use anyhow::Context;
 use tokio::net::TcpListener;
 
@@ -22,36 +24,40 @@ pub async fn bind(host: &str, port: u16) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// Completes when the process is asked to stop: Ctrl-C in the terminal
-/// (SIGINT) or SIGTERM (what `kill` and service managers send).
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM (what `kill` and
+/// service managers send), and returns a future that completes when either
+/// arrives.
 ///
-/// The servers pass this future to their `serve` function; tests pass a
+/// The handlers are installed here, at once, not when the future is first
+/// polled: a server calls this before it prints its started line, so that a
+/// signal sent the moment the line appears shuts it down cleanly instead of
+/// killing it.
+///
+/// The servers pass the future to their `serve` function; tests pass a
 /// channel instead, which is why `serve` takes any future.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+#[cfg(unix)]
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("could not listen for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("could not listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        eprintln!("Shutting down: no new connections; finishing the ones in flight.");
+    })
+}
+
+/// Where there are no Unix signals, Ctrl-C alone.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
         // If the handler cannot be installed, never complete rather than
         // shut down at once.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    eprintln!("Shutting down: no new connections; finishing the ones in flight.");
+        eprintln!("Shutting down: no new connections; finishing the ones in flight.");
+    })
 }

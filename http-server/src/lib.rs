@@ -85,9 +85,10 @@ pub async fn serve(
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
 pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
+    let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
-    serve(listener, common::server::shutdown_signal()).await?;
+    serve(listener, shutdown).await?;
     Ok(())
 }
