@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod server;
+pub mod url;
 
 /// Where both servers listen unless told otherwise: the loopback interface,
 /// so a demo never opens a port to the network by accident. (The article's

@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::header::HOST;
-use hyper::{Request, StatusCode, Uri};
+use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -62,7 +62,7 @@ pub fn report(response: &Response) -> String {
 
 /// One HTTP/1.1 GET on a connection of its own.
 async fn get(url: &str) -> anyhow::Result<Response> {
-    let uri = parse_http_url(url)?;
+    let uri = common::url::parse(url, "http")?;
     let host = uri.host().unwrap_or_default();
     // `Uri` keeps IPv6 literals in brackets (`[::1]`); a socket address wants them bare.
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -117,25 +117,6 @@ async fn get(url: &str) -> anyhow::Result<Response> {
     })
 }
 
-/// Checks that `url` is something this client can ask: `http://host[:port][/path]`.
-fn parse_http_url(url: &str) -> anyhow::Result<Uri> {
-    let uri: Uri = url
-        .parse()
-        .with_context(|| format!("{url:?} is not a valid URL"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            bail!("{url}: https needs TLS, which this teaching client leaves out; use http://")
-        }
-        Some(other) => bail!("{url}: this is an HTTP client; use http:// rather than {other}://"),
-        None => bail!("{url:?} is not a full URL; write it as http://host:port/path"),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        bail!("{url:?} names no host; write it as http://host:port/path");
-    }
-    Ok(uri)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,21 +132,5 @@ mod tests {
             report(&response),
             "Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.\n"
         );
-    }
-
-    /// Only plain `http://` URLs with a host get as far as a connection.
-    #[test]
-    fn parse_accepts_http_and_rejects_the_rest() {
-        assert!(parse_http_url("http://localhost:8000").is_ok());
-        assert!(parse_http_url("http://[::1]:8000/x?y=1").is_ok());
-        for bad in [
-            "ws://localhost:8765",
-            "https://localhost",
-            "localhost:8000",
-            "http://[::1",
-            "",
-        ] {
-            assert!(parse_http_url(bad).is_err(), "{bad:?} should be refused");
-        }
     }
 }

@@ -41,9 +41,9 @@ async fn clients_refuse_malformed_urls() {
 #[tokio::test]
 async fn clients_refuse_the_wrong_scheme() {
     for (client, url, hint) in [
-        ("http-client", "ws://localhost:8765", "use http://"),
+        ("http-client", "ws://localhost:8765", "speaks http://"),
         ("http-client", "https://localhost", "TLS"),
-        ("ws-client", "http://localhost:8000", "use ws://"),
+        ("ws-client", "http://localhost:8000", "speaks ws://"),
         ("ws-client", "wss://localhost", "TLS"),
     ] {
         let output = run_client(client, &[url], "").await;

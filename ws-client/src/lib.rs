@@ -20,7 +20,6 @@ use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -109,7 +108,7 @@ async fn converse(
 
 /// Opens the TCP connection and performs the HTTP upgrade handshake.
 async fn connect(url: &str, timeout: Duration) -> anyhow::Result<Connection> {
-    check_ws_url(url)?;
+    common::url::parse(url, "ws")?;
     // `true`: turn off Nagle's algorithm, so each small frame is sent at once
     // instead of waiting in case more data follows.
     let handshake = tokio_tungstenite::connect_async_with_config(url, None, true);
@@ -206,44 +205,4 @@ async fn close(mut ws: Connection, timeout: Duration) {
         while let Some(Ok(_)) = ws.next().await {}
     };
     let _ = tokio::time::timeout(timeout, handshake).await;
-}
-
-/// Checks that `url` is something this client can dial: `ws://host[:port][/path]`.
-fn check_ws_url(url: &str) -> anyhow::Result<()> {
-    let uri: Uri = url
-        .parse()
-        .with_context(|| format!("{url:?} is not a valid URL"))?;
-    match uri.scheme_str() {
-        Some("ws") => {}
-        Some("wss") => {
-            bail!("{url}: wss needs TLS, which this teaching client leaves out; use ws://")
-        }
-        Some(other) => bail!("{url}: this is a WebSocket client; use ws:// rather than {other}://"),
-        None => bail!("{url:?} is not a full URL; write it as ws://host:port/path"),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        bail!("{url:?} names no host; write it as ws://host:port/path");
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Only plain `ws://` URLs with a host get as far as a connection.
-    #[test]
-    fn check_accepts_ws_and_rejects_the_rest() {
-        assert!(check_ws_url("ws://localhost:8765").is_ok());
-        assert!(check_ws_url("ws://[::1]:8765/chat").is_ok());
-        for bad in [
-            "http://localhost:8000",
-            "wss://localhost",
-            "localhost:8765",
-            "ws://[::1",
-            "",
-        ] {
-            assert!(check_ws_url(bad).is_err(), "{bad:?} should be refused");
-        }
-    }
 }

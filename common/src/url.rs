@@ -1,0 +1,58 @@
+//! The URL check both clients make before they dial: is this a URL, of the
+//! one scheme this client speaks, with a host to connect to?
+//!
+//! Catching these up front turns a confusing failure deep in a library
+//! ("URL scheme not supported", "invalid authority") into a sentence that
+//! says what to type instead.
+
+use anyhow::{Context, bail};
+use http::Uri;
+
+/// Parses `url` and checks that it is `scheme://host[:port][/path]`, where
+/// `scheme` is `"http"` or `"ws"`: plain text, since TLS (`https`, `wss`) is
+/// left out of these teaching clients.
+pub fn parse(url: &str, scheme: &str) -> anyhow::Result<Uri> {
+    let uri: Uri = url
+        .parse()
+        .with_context(|| format!("{url:?} is not a valid URL"))?;
+    let example = format!("{scheme}://host:port/path");
+    match uri.scheme_str() {
+        Some(given) if given == scheme => {}
+        Some(given) if given == format!("{scheme}s") => bail!(
+            "{url}: {given}:// needs TLS, which this teaching client leaves out; use {scheme}://"
+        ),
+        Some(given) => bail!("{url}: this client speaks {scheme}://, not {given}://"),
+        None => bail!("{url:?} is not a full URL; write it as {example}"),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        bail!("{url:?} names no host; write it as {example}");
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only URLs of the client's own scheme, with a host, get as far as a connection.
+    #[test]
+    fn accepts_its_scheme_and_refuses_the_rest() {
+        assert!(parse("http://localhost:8000", "http").is_ok());
+        assert!(parse("http://[::1]:8000/x?y=1", "http").is_ok());
+        assert!(parse("ws://[::1]:8765/chat", "ws").is_ok());
+        for (bad, scheme) in [
+            ("ws://localhost:8765", "http"),
+            ("https://localhost", "http"),
+            ("http://localhost:8000", "ws"),
+            ("wss://localhost", "ws"),
+            ("localhost:8000", "http"),
+            ("http://[::1", "http"),
+            ("", "ws"),
+        ] {
+            assert!(
+                parse(bad, scheme).is_err(),
+                "{bad:?} should be refused for {scheme}"
+            );
+        }
+    }
+}
