@@ -90,9 +90,15 @@ pub async fn start_http_server() -> InProcessServer {
     .await
 }
 
-/// Starts [`ws_server::serve`] in-process.
+/// Starts [`ws_server::serve`] in-process, as the article's echo.
 pub async fn start_ws_server() -> InProcessServer {
-    InProcessServer::start(ws_server::serve).await
+    start_ws_server_with(ws_server::Options::default()).await
+}
+
+/// Starts [`ws_server::serve`] in-process with `options`.
+pub async fn start_ws_server_with(options: ws_server::Options) -> InProcessServer {
+    InProcessServer::start(move |listener, shutdown| ws_server::serve(listener, options, shutdown))
+        .await
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, read, released.

@@ -20,6 +20,8 @@ use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -192,8 +194,8 @@ fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option
 
 /// Completes the close handshake, within `timeout`.
 ///
-/// If we are first to close, this sends our close frame (opcode 8) and waits
-/// for the server's. If the server closed first, tungstenite has already
+/// If we are first to close, this sends our close frame (opcode 8, code
+/// 1000, "normal closure") and waits for the server's. If the server closed first, tungstenite has already
 /// queued our answering close frame, and this sends it. Either way the stream
 /// then yields `None`: the TCP connection is over.
 ///
@@ -201,7 +203,11 @@ fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option
 /// a server that never answers the close frame is its own problem.
 async fn close(mut ws: Connection, timeout: Duration) {
     let handshake = async {
-        let _ = ws.close(None).await;
+        let normal = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        let _ = ws.close(Some(normal)).await;
         while let Some(Ok(_)) = ws.next().await {}
     };
     let _ = tokio::time::timeout(timeout, handshake).await;

@@ -70,13 +70,22 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// only spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Choices a user makes on the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Send each message back unchanged, instead of the article's
+    /// `Server Response: m`. Conformance suites such as Autobahn check that
+    /// the echo equals what they sent.
+    pub echo_plain: bool,
+}
+
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
-pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
+pub async fn run(host: &str, port: u16, options: Options) -> anyhow::Result<()> {
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("ws://{}", listener.local_addr()?);
     println!("{}", common::ws_server_started(&url));
-    serve(listener, shutdown).await;
+    serve(listener, options, shutdown).await;
     Ok(())
 }
 
@@ -87,7 +96,7 @@ pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
 /// On shutdown it stops accepting, sends every connected client a close
 /// frame with code 1001 ("going away"), and returns once each connection has
 /// finished its close handshake (or five seconds have passed).
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
+pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Future<Output = ()>) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
     let mut connections = JoinSet::new();
@@ -98,7 +107,7 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(handle_connection(stream, peer, stopping.clone()));
+                    connections.spawn(handle_connection(stream, peer, options, stopping.clone()));
                 }
                 Err(err) => {
                     eprintln!("could not accept a connection: {err}; retrying");
@@ -119,9 +128,14 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
 /// Runs one client's conversation and reports how it ended. An error here is
 /// the peer's business (it vanished, or broke the protocol), so it is logged
 /// and the server carries on.
-async fn handle_connection(stream: TcpStream, peer: SocketAddr, stop: watch::Receiver<()>) {
+async fn handle_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    options: Options,
+    stop: watch::Receiver<()>,
+) {
     use tokio_tungstenite::tungstenite::Error;
-    match echo(stream, stop).await {
+    match echo(stream, options, stop).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
         Err(err) => eprintln!("connection from {peer} ended: {err}"),
     }
@@ -131,6 +145,7 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, stop: watch::Rec
 /// until the client closes or the server shuts down.
 async fn echo(
     stream: TcpStream,
+    options: Options,
     mut stop: watch::Receiver<()>,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     // Reads the HTTP upgrade request, checks it, and answers `101 Switching
@@ -150,7 +165,7 @@ async fn echo(
         tokio::select! {
             message = ws.next() => match message {
                 Some(Ok(message)) => {
-                    if let Some(reply) = reply_to(message) {
+                    if let Some(reply) = reply_to(message, options) {
                         // `send` waits until the reply is written to the socket. A
                         // client that stops reading therefore stops us reading
                         // from it too, so replies never pile up in memory.
@@ -192,11 +207,15 @@ async fn echo(
 }
 
 /// What the server sends back for one message, if anything.
-fn reply_to(message: Message) -> Option<Message> {
+fn reply_to(message: Message, options: Options) -> Option<Message> {
     match message {
         Message::Text(text) => {
             println!("{}", common::received_message(&text));
-            Some(Message::text(common::server_response(&text)))
+            if options.echo_plain {
+                Some(Message::Text(text))
+            } else {
+                Some(Message::text(common::server_response(&text)))
+            }
         }
         Message::Binary(data) => Some(Message::Binary(data)),
         // tungstenite has already queued the pong for a ping, and our own

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# The interop suite: our four programs against peers nobody here wrote.
+#
+#   interop/run.sh
+#
+# Pairings: the article's own Python programs in both directions (requests,
+# http.server, websockets), curl, websocat, headless Chromium, and the
+# Autobahn|Testsuite. It prints one line per pairing, then "N passed, N failed",
+# and exits 1 if any failed.
+#
+# It installs what it needs on a fresh machine: Debian packages (curl,
+# chromium), a Python virtualenv with the article's dependencies, websocat
+# (cargo install) and wstest (autobahn/install.sh). The last three go into a
+# cache, $INTEROP_CACHE (default ~/.cache/http-vs-websocket), so later runs
+# start at once. Every server listens on a free port, and every process the
+# suite starts is stopped when it ends, however it ends.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+article=$root/interop/article
+cache=${INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/http-vs-websocket}
+bin=$root/target/debug
+work=$(mktemp -d)
+pids=()
+passed=0
+failed=0
+
+# Stops every process this suite started, then removes its scratch files.
+stop_started() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    pids=()
+}
+trap 'stop_started; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+# --- Installing ----------------------------------------------------------
+
+install_tools() {
+    local missing=()
+    command -v curl > /dev/null || missing+=(curl)
+    command -v chromium > /dev/null || missing+=(chromium)
+    if ((${#missing[@]})); then
+        echo "installing Debian packages: ${missing[*]}"
+        apt-get update -qq && apt-get install -y -qq "${missing[@]}" > /dev/null || return 1
+    fi
+
+    cargo build --quiet --bins --workspace --manifest-path "$root/Cargo.toml" || return 1
+
+    # The article's Python dependencies, reinstalled when requirements.txt changes.
+    local stamp
+    stamp=$(sha256sum "$root/interop/requirements.txt" | cut -d' ' -f1)
+    if [[ ! -x $cache/venv/bin/python || $(cat "$cache/venv/stamp" 2> /dev/null) != "$stamp" ]]; then
+        echo "installing the article's Python dependencies"
+        python3 -m venv "$cache/venv" &&
+            "$cache/venv/bin/pip" install -q --disable-pip-version-check -r "$root/interop/requirements.txt" &&
+            echo "$stamp" > "$cache/venv/stamp" || return 1
+    fi
+
+    if [[ ! -x $cache/websocat/bin/websocat ]]; then
+        echo "installing websocat (cargo install: a few minutes, once)"
+        cargo install --quiet --locked websocat@1.14.1 --root "$cache/websocat" || return 1
+    fi
+
+    "$root/interop/autobahn/install.sh" "$cache/autobahn" || return 1
+}
+
+# --- Helpers -------------------------------------------------------------
+
+py=$cache/venv/bin/python
+websocat=$cache/websocat/bin/websocat
+
+# start NAME COMMAND...: runs COMMAND in the background, its output in
+# $work/NAME.out and $work/NAME.err.
+start() {
+    local name=$1
+    shift
+    "$@" > "$work/$name.out" 2> "$work/$name.err" &
+    pids+=($!)
+}
+
+# wait_for FILE PATTERN: waits up to 10 s for a line matching PATTERN (a
+# server's started line, a log entry). This waits for the thing itself;
+# the short pauses are only how often it looks.
+wait_for() {
+    local tries
+    for ((tries = 0; tries < 100; tries++)); do
+        grep -q -E -- "$2" "$1" 2> /dev/null && return 0
+        sleep 0.1
+    done
+    echo "no line matching /$2/ in $(basename "$1") within 10 s; it has:"
+    cat "$1"
+    return 1
+}
+
+# start_server NAME PROGRAM [FLAGS...]: starts one of our servers on a free
+# port and sets $url from its started line. (It sets a variable rather than
+# printing, because $(...) would run it in a subshell, where the process it
+# starts would escape `pids` and outlive the suite.)
+start_server() {
+    local name=$1
+    shift
+    start "$name" "$bin/$1" --port 0 "${@:2}"
+    wait_for "$work/$name.out" "server started\. Listening on " || return 1
+    url=$(sed -n 's/.* Listening on //p' "$work/$name.out")
+}
+
+# A free port on 127.0.0.1, for the Python servers (which take a port, not 0).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# expect ACTUAL EXPECTED WHAT
+expect() {
+    if [[ $1 != "$2" ]]; then
+        echo "$3: expected"
+        printf '%s\n' "$2" | sed 's/^/  | /'
+        echo "got"
+        printf '%s\n' "$1" | sed 's/^/  | /'
+        return 1
+    fi
+}
+
+# refuse FILE PATTERN: fails if FILE has a line matching PATTERN.
+refuse() {
+    if grep -E -- "$2" "$1"; then
+        echo "^ unexpected in $(basename "$1")"
+        return 1
+    fi
+}
+
+# check NAME FUNCTION: runs one pairing, prints its line, and stops
+# whatever it started.
+check() {
+    local name=$1
+    if "$2" > "$work/check.log" 2>&1; then
+        echo "ok    $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL  $name"
+        sed 's/^/      /' "$work/check.log"
+        failed=$((failed + 1))
+    fi
+    stop_started
+}
+
+hello_http=$'Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.'
+
+# --- The pairings --------------------------------------------------------
+
+# The article's `requests` client against our http-server.
+requests_to_http_server() {
+    local url out
+    start_server hs http-server || return 1
+    out=$("$py" "$article/http_client.py" "$url/") || return 1
+    expect "$out" "$hello_http" "the article's client printed"
+}
+
+# Our http-client against the article's `http.server` program, which
+# answers in HTTP/1.0 with no Content-Length and ends the body by closing.
+http_client_to_article_server() {
+    local port out
+    port=$(free_port)
+    start pyhttp "$py" -u "$article/http_server.py" "$port"
+    wait_for "$work/pyhttp.out" "^HTTP server started\.$" || return 1
+    out=$("$bin/http-client" "http://127.0.0.1:$port/") || return 1
+    expect "$out" "$hello_http" "http-client printed" &&
+        wait_for "$work/pyhttp.err" '"GET / HTTP/1.1" 200'
+}
+
+# The article's `websockets` client against our ws-server: the exact lines
+# on both sides, and a clean close (1000 both ways) in websockets' frame log.
+article_ws_client_to_ws_server() {
+    local url out
+    start_server ws ws-server || return 1
+    out=$(echo hello | "$py" "$article/log_frames.py" "$article/ws_client.py" "$url" 2> "$work/pyclient.err") || {
+        cat "$work/pyclient.err"
+        return 1
+    }
+    expect "$out" $'Enter a message: Sent message: hello\nReceived response: Server Response: hello' \
+        "the article's client printed" &&
+        wait_for "$work/ws.out" "^Received Message: hello$" &&
+        grep -q "> CLOSE 1000" "$work/pyclient.err" &&
+        grep -q "< CLOSE 1000" "$work/pyclient.err" &&
+        refuse "$work/pyclient.err" "no close frame|Traceback|Error" &&
+        refuse "$work/ws.err" "ended:"
+}
+
+# Our ws-client against the article's `websockets` server.
+ws_client_to_article_ws_server() {
+    local port out
+    port=$(free_port)
+    start pyws "$py" -u "$article/log_frames.py" "$article/ws_server.py" "$port"
+    wait_for "$work/pyws.out" "^WebSocket server started\.$" || return 1
+    out=$(echo hello | "$bin/ws-client" "ws://127.0.0.1:$port") || return 1
+    expect "$out" $'Enter a message: Sent message: hello\nReceived response: Server Response: hello\nEnter a message: ' \
+        "ws-client printed" &&
+        wait_for "$work/pyws.out" "^Received Message: hello$" &&
+        wait_for "$work/pyws.err" "< CLOSE 1000" &&
+        wait_for "$work/pyws.err" "> CLOSE 1000" &&
+        refuse "$work/pyws.err" "no close frame|Traceback|Error"
+}
+
+# curl: GET shows the status, Content-Type and body; HEAD the same headers
+# and no body.
+curl_to_http_server() {
+    local url answer head
+    start_server hs http-server || return 1
+    answer=$(curl -sS -i "$url/") || return 1
+    expect "$(head -n 1 <<< "$answer" | tr -d '\r')" "HTTP/1.1 200 OK" "curl -i status line" &&
+        grep -q -i '^content-type: text/html' <<< "$answer" &&
+        expect "$(tail -n 1 <<< "$answer")" "Hello, World! This is an HTTP response." "curl -i body" || {
+        echo "$answer"
+        return 1
+    }
+    head=$(curl -sS -I "$url/") || return 1
+    expect "$(head -n 1 <<< "$head" | tr -d '\r')" "HTTP/1.1 200 OK" "curl -I status line" &&
+        grep -q -i '^content-length: 39' <<< "$head" &&
+        expect "$(curl -sS -I -o /dev/null -w '%{size_download}' "$url/")" "0" "curl -I body bytes"
+}
+
+# websocat, a text message and a binary one.
+websocat_to_ws_server() {
+    local url out
+    start_server ws ws-server || return 1
+    out=$(echo hello | timeout 10 "$websocat" --linemode-strip-newlines "$url") || return 1
+    expect "$out" "Server Response: hello" "websocat text" || return 1
+    out=$(printf '\x00\x01\xfe\xff' | timeout 10 "$websocat" --binary "$url" | od -An -tx1 | tr -d ' \n') || return 1
+    expect "$out" "0001feff" "websocat binary" &&
+        wait_for "$work/ws.out" "^Received Message: hello$" &&
+        refuse "$work/ws.err" "ended:"
+}
+
+# Headless Chromium: a page (served over HTTP by Python's http.server; from
+# a file:// URL Chromium dumps the page before the reply arrives) connects
+# with `new WebSocket(...)`, sends a message and shows the reply.
+chromium_to_ws_server() {
+    local url port page
+    start_server ws ws-server || return 1
+    port=$(free_port)
+    start pages "$py" -u -m http.server "$port" --bind 127.0.0.1 --directory "$root/interop/browser"
+    wait_for "$work/pages.out" "^Serving HTTP" || return 1
+    page=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run \
+        --user-data-dir="$work/chromium-profile" --virtual-time-budget=5000 \
+        --dump-dom "http://127.0.0.1:$port/echo.html?ws=$url" 2> "$work/chromium.err") || {
+        cat "$work/chromium.err"
+        return 1
+    }
+    grep -q '<p id="reply">Server Response: hello from Chromium</p>' <<< "$page" || {
+        echo "the page shows:"
+        grep 'id="reply"' <<< "$page"
+        return 1
+    }
+    wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
+}
+
+# The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,
+# compared with autobahn/expected-results.json.
+autobahn_to_ws_server() {
+    local url
+    start_server ws ws-server --echo-plain || return 1
+    cat > "$work/autobahn.json" << SPEC
+{"outdir": "$work/autobahn", "servers": [{"agent": "ws-server", "url": "$url"}],
+ "cases": ["*"], "exclude-cases": ["9.*", "12.*", "13.*"], "exclude-agent-cases": {}}
+SPEC
+    (cd "$work" && timeout 600 "$cache/autobahn/bin/wstest" -m fuzzingclient -s "$work/autobahn.json") \
+        > "$work/wstest.log" 2>&1 || {
+        tail -n 20 "$work/wstest.log"
+        return 1
+    }
+    python3 "$root/interop/autobahn/compare.py" "$root/interop/autobahn/expected-results.json" \
+        "$work/autobahn/index.json"
+}
+
+# --- Run -----------------------------------------------------------------
+
+install_tools || {
+    echo "FAIL  installing the peers"
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+check "article requests client -> http-server" requests_to_http_server
+check "http-client -> article http.server" http_client_to_article_server
+check "article websockets client -> ws-server" article_ws_client_to_ws_server
+check "ws-client -> article websockets server" ws_client_to_article_ws_server
+check "curl GET and HEAD -> http-server" curl_to_http_server
+check "websocat text and binary -> ws-server" websocat_to_ws_server
+check "headless Chromium -> ws-server" chromium_to_ws_server
+check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
+
+echo "$passed passed, $failed failed"
+((failed == 0))
