@@ -300,7 +300,10 @@ async fn oversized_messages_are_refused_with_1009() {
 /// conformance suites expect, instead of `Server Response: m`.
 #[tokio::test]
 async fn echo_plain_sends_text_back_unchanged() {
-    let options = ws_server::Options { echo_plain: true };
+    let options = ws_server::Options {
+        echo_plain: true,
+        ..ws_server::Options::default()
+    };
     let server = tests::start_ws_server_with(options).await;
     let mut client = connect(&server.ws_url()).await;
     assert_eq!(echo(&mut client, "as it was").await, "as it was");

@@ -40,53 +40,124 @@
 //! four-byte masking key) and then the payload. Either side ends the
 //! conversation with a close frame, the other answers with one, and only then
 //! is the TCP connection closed.
+//!
+//! # Beyond the article: a server that holds up
+//!
+//! The article warns that persistent connections mean "complex server
+//! management" and "security needs". This server meets them with limits a
+//! user can see in `--help`: a deadline for the handshake (a peer that
+//! connects and says nothing cannot hold a socket), a cap on connections (past
+//! it, `503 Service Unavailable`), a largest message (past it, close code
+//! 1009), a heartbeat that pings a silent peer and drops it when no answer
+//! comes, a deadline for each reply to be written (a peer that never reads
+//! cannot make replies pile up), and an RFC 6455 close code for each way a
+//! peer can break the protocol. The handshake itself is in `handshake.rs`.
+
+mod handshake;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::time::{Instant, Interval};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// The largest message (and frame) the server accepts: 1 MiB, the default of
-/// Python's `websockets`, which the article uses. A peer that sends more is
-/// closed with code 1009, "message too big".
+use crate::handshake::{Handshake, Refusal};
+
+/// The default largest message (and frame): 1 MiB, the default of Python's
+/// `websockets`, which the article uses.
 pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
+
+/// The default cap on connections served at once.
+const MAX_CONNECTIONS: usize = 10_000;
+
+/// The default number of seconds a new connection has to finish the handshake.
+const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
+
+/// The default number of seconds of silence before a peer is pinged.
+const PING_INTERVAL_SECS: u64 = 30;
 
 /// How long a client has to answer our close frame when the server shuts
 /// down, before we drop the connection anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long a new connection has to complete the WebSocket handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one reply may take to be written. A peer that stops reading
+/// fills its receive window and then ours; past this we give up on it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client past the connection cap has to send its request before
+/// we answer 503 anyway.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long to wait before accepting again after `accept` failed, for example
 /// because the process ran out of file descriptors. Retrying at once would
 /// only spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Choices a user makes on the command line.
-#[derive(Clone, Copy, Debug, Default)]
+/// Choices a user makes on the command line (`ws-server --help` lists them).
+#[derive(Clone, Copy, Debug, clap::Args)]
 pub struct Options {
-    /// Send each message back unchanged, instead of the article's
-    /// `Server Response: m`. Conformance suites such as Autobahn check that
-    /// the echo equals what they sent.
+    /// Send each message back unchanged instead of "Server Response: m"
+    /// (for conformance suites such as Autobahn)
+    #[arg(long)]
     pub echo_plain: bool,
+    /// Largest message (and frame) accepted, in bytes; a larger one is
+    /// refused with close code 1009, "message too big"
+    #[arg(long, default_value_t = MAX_MESSAGE_SIZE)]
+    pub max_message_size: usize,
+    /// Most connections served at once; past it a new one is answered
+    /// "503 Service Unavailable"
+    #[arg(long, default_value_t = MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a new connection has to complete the WebSocket handshake
+    #[arg(long, default_value_t = HANDSHAKE_TIMEOUT_SECS)]
+    pub handshake_timeout: u64,
+    /// Seconds of silence after which a peer is pinged; a peer silent for
+    /// one more interval is disconnected (0: never ping)
+    #[arg(long, default_value_t = PING_INTERVAL_SECS)]
+    pub ping_interval: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            echo_plain: false,
+            max_message_size: MAX_MESSAGE_SIZE,
+            max_connections: MAX_CONNECTIONS,
+            handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
+            ping_interval: PING_INTERVAL_SECS,
+        }
+    }
 }
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
 pub async fn run(host: &str, port: u16, options: Options) -> anyhow::Result<()> {
+    raise_open_file_limit();
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("ws://{}", listener.local_addr()?);
     println!("{}", common::ws_server_started(&url));
     serve(listener, options, shutdown).await;
     Ok(())
+}
+
+/// Each connection is an open file descriptor. The usual soft limit of 1,024
+/// would stop the server near a thousand clients; a process may raise its own
+/// soft limit up to the hard limit, which is usually far higher.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    if let Err(err) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("could not raise the open-file limit: {err}");
+    }
 }
 
 /// Accepts WebSocket clients on `listener` until `shutdown` completes, each
@@ -99,6 +170,8 @@ pub async fn run(host: &str, port: u16, options: Options) -> anyhow::Result<()> 
 pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Future<Output = ()>) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
+    // One permit per connection served; a task gives its permit back when it ends.
+    let slots = Arc::new(Semaphore::new(options.max_connections));
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
@@ -106,9 +179,15 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(handle_connection(stream, peer, options, stopping.clone()));
-                }
+                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        let stop = stopping.clone();
+                        connections.spawn(handle_connection(stream, peer, options, stop, slot));
+                    }
+                    Err(_) => {
+                        connections.spawn(refuse_busy(stream, options.max_connections));
+                    }
+                },
                 Err(err) => {
                     eprintln!("could not accept a connection: {err}; retrying");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -125,16 +204,28 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
     while connections.join_next().await.is_some() {}
 }
 
+/// Past the connection cap: read the client's request (briefly) and answer
+/// `503 Service Unavailable`, so it learns why rather than seeing a reset.
+async fn refuse_busy(mut stream: TcpStream, limit: usize) {
+    let answer = async {
+        // Whatever it asked for, the answer is the same.
+        let _request = handshake::read_head(&mut stream).await?;
+        Refusal::busy(limit).send(&mut stream).await
+    };
+    let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
+}
+
 /// Runs one client's conversation and reports how it ended. An error here is
 /// the peer's business (it vanished, or broke the protocol), so it is logged
-/// and the server carries on.
+/// and the server carries on. `_slot` is this connection's place under the
+/// cap, given back when the task ends.
 async fn handle_connection(
     stream: TcpStream,
     peer: SocketAddr,
     options: Options,
     stop: watch::Receiver<()>,
+    _slot: OwnedSemaphorePermit,
 ) {
-    use tokio_tungstenite::tungstenite::Error;
     match echo(stream, options, stop).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
         Err(err) => eprintln!("connection from {peer} ended: {err}"),
@@ -142,67 +233,159 @@ async fn handle_connection(
 }
 
 /// The article's `echo` handler: the handshake, then one reply per message,
-/// until the client closes or the server shuts down.
+/// until the client closes, goes silent, or the server shuts down.
 async fn echo(
-    stream: TcpStream,
+    mut stream: TcpStream,
     options: Options,
     mut stop: watch::Receiver<()>,
-) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-    // Reads the HTTP upgrade request, checks it, and answers `101 Switching
-    // Protocols`. A peer that connects but never finishes its request would
-    // otherwise hold this task (and its socket) forever, so the handshake has
-    // a deadline, and shutting down does not wait for it.
-    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(config()));
-    let mut ws = tokio::select! {
-        result = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => match result {
-            Ok(ws) => ws?,
-            Err(_) => return Ok(()), // Too slow: drop the TCP connection.
+) -> Result<(), Error> {
+    // Each frame is a whole message: send it at once, rather than letting
+    // Nagle's algorithm hold small writes back in case more data follows.
+    stream.set_nodelay(true)?;
+
+    // A peer that connects but never finishes its request would otherwise
+    // hold this task (and its socket) forever, so the handshake has a
+    // deadline, and shutting down does not wait for it.
+    let deadline = Duration::from_secs(options.handshake_timeout);
+    let early = tokio::select! {
+        result = tokio::time::timeout(deadline, handshake::accept(&mut stream)) => match result {
+            Ok(Ok(Handshake::Upgraded { early })) => early,
+            // Refused with an HTTP error, gone, or too slow: nothing more to do.
+            Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(()),
         },
         _ = stop.changed() => return Ok(()),
     };
+    let mut ws =
+        WebSocketStream::from_partially_read(stream, early, Role::Server, Some(config(&options)))
+            .await;
 
+    let mut heartbeat = Heartbeat::new(options.ping_interval);
     loop {
         tokio::select! {
-            message = ws.next() => match message {
-                Some(Ok(message)) => {
-                    if let Some(reply) = reply_to(message, options) {
-                        // `send` waits until the reply is written to the socket. A
-                        // client that stops reading therefore stops us reading
-                        // from it too, so replies never pile up in memory.
-                        ws.send(reply).await?;
+            message = ws.next() => {
+                heartbeat.heard();
+                match message {
+                    Some(Ok(message)) => {
+                        if let Some(reply) = reply_to(message, options) {
+                            send(&mut ws, reply).await?;
+                        }
                     }
-                }
-                Some(Err(err)) => {
-                    // The peer broke the protocol: tell it why with the close
-                    // code RFC 6455 assigns (1002, 1007, 1009), then drop the
-                    // connection. (If the
-                    // error was the connection itself failing, this send fails
-                    // too, and there is no one left to tell.)
-                    if let Some(frame) = close_frame_for(&err) {
-                        let _ = ws.close(Some(frame)).await;
+                    Some(Err(err)) => {
+                        // The peer broke the protocol: tell it why with the close
+                        // code RFC 6455 assigns (1002, 1007, 1009), then drop the
+                        // connection. (If the error was the connection itself
+                        // failing, there is no one left to tell.)
+                        if let Some(frame) = close_frame_for(&err) {
+                            let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(Some(frame))).await;
+                        }
+                        return Err(err);
                     }
-                    return Err(err);
+                    // The close handshake is complete and the TCP connection is done.
+                    None => return Ok(()),
                 }
-                // The close handshake is complete and the TCP connection is done.
-                None => return Ok(()),
-            },
+            }
+            () = heartbeat.tick() => {
+                if heartbeat.peer_is_gone() {
+                    // No pong (nor anything else) for a whole interval after a
+                    // ping: the peer is gone. No close frame: nobody would read it.
+                    return Ok(());
+                }
+                if heartbeat.should_ping() {
+                    send(&mut ws, Message::Ping("are you there?".into())).await?;
+                }
+            }
             _ = stop.changed() => {
                 let going_away = CloseFrame {
                     code: CloseCode::Away,
                     reason: "server shutting down".into(),
                 };
-                ws.close(Some(going_away)).await?;
-                // Keep reading until the client's close frame arrives; what it
-                // sent meanwhile is dropped, since we said we are leaving.
-                let drain = async {
+                // Send our close frame, then keep reading until the client's
+                // arrives; what it sent meanwhile is dropped, since we are leaving.
+                let goodbye = async {
+                    ws.close(Some(going_away)).await?;
                     while let Some(message) = ws.next().await {
                         message?;
                     }
                     Ok(())
                 };
-                return tokio::time::timeout(CLOSE_TIMEOUT, drain).await.unwrap_or(Ok(()));
+                return tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await.unwrap_or(Ok(()));
             }
         }
+    }
+}
+
+/// Writes one message, giving up on a peer that does not read it in time.
+///
+/// `send` waits until the message is written to the socket, so a client that
+/// stops reading stops us reading from it too: replies never pile up in
+/// memory. The deadline makes sure such a client is not kept forever.
+async fn send(ws: &mut WebSocketStream<TcpStream>, message: Message) -> Result<(), Error> {
+    match tokio::time::timeout(SEND_TIMEOUT, ws.send(message)).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer stopped reading our replies",
+        ))),
+    }
+}
+
+/// Keeps track of whether a peer is still there.
+///
+/// A timer ticks once per ping interval. At a tick with nothing heard from
+/// the peer since the last one, we ping it (a ping must be answered with a
+/// pong); at the next tick, if still nothing was heard, the peer is gone.
+/// TCP alone would not tell us: a peer whose machine vanished sends nothing,
+/// not even a reset.
+struct Heartbeat {
+    /// `None` when pings are turned off (`--ping-interval 0`).
+    timer: Option<Interval>,
+    /// Whether anything arrived from the peer since the last tick.
+    heard: bool,
+    /// Whether we pinged at the last tick and are waiting for an answer.
+    pinged: bool,
+}
+
+impl Heartbeat {
+    fn new(interval_secs: u64) -> Self {
+        let timer = (interval_secs > 0).then(|| {
+            let period = Duration::from_secs(interval_secs);
+            tokio::time::interval_at(Instant::now() + period, period)
+        });
+        Self {
+            timer,
+            heard: false,
+            pinged: false,
+        }
+    }
+
+    /// Something arrived from the peer.
+    fn heard(&mut self) {
+        self.heard = true;
+        self.pinged = false;
+    }
+
+    /// Completes at the next tick (never, with pings off).
+    async fn tick(&mut self) {
+        match &mut self.timer {
+            Some(timer) => {
+                timer.tick().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// At a tick: was the peer pinged last time, and silent since?
+    fn peer_is_gone(&self) -> bool {
+        self.pinged && !self.heard
+    }
+
+    /// At a tick: if the peer was silent since the last tick, it is pinged
+    /// now; otherwise a new interval of listening starts.
+    fn should_ping(&mut self) -> bool {
+        let ping = !self.heard;
+        self.heard = false;
+        self.pinged = ping;
+        ping
     }
 }
 
@@ -228,18 +411,17 @@ fn reply_to(message: Message, options: Options) -> Option<Message> {
 
 /// The close frame that tells a peer what it did wrong, if it did. The
 /// reason is short and fixed: a close frame's payload is at most 125 bytes.
-fn close_frame_for(err: &tokio_tungstenite::tungstenite::Error) -> Option<CloseFrame> {
-    use tokio_tungstenite::tungstenite::Error;
-    use tokio_tungstenite::tungstenite::error::ProtocolError;
+fn close_frame_for(err: &Error) -> Option<CloseFrame> {
     let (code, reason) = match err {
-        // A message or frame over `MAX_MESSAGE_SIZE`.
+        // A message or frame over the size limit.
         Error::Capacity(_) => (CloseCode::Size, "message too big"),
         // A text message that is not valid UTF-8.
         Error::Utf8(_) => (CloseCode::Invalid, "text is not valid UTF-8"),
         // The peer vanished: nobody to send a close frame to.
         Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
         // Anything else against the framing rules, such as an unmasked frame
-        // from a client or an unknown opcode.
+        // from a client, an unknown opcode, reserved bits set, or a control
+        // frame that is fragmented or over 125 bytes.
         Error::Protocol(_) => (CloseCode::Protocol, "protocol error"),
         _ => return None,
     };
@@ -251,7 +433,7 @@ fn close_frame_for(err: &tokio_tungstenite::tungstenite::Error) -> Option<CloseF
 
 /// The per-connection settings, chosen for an echo server that may hold
 /// thousands of mostly idle connections rather than a few busy ones.
-fn config() -> WebSocketConfig {
+fn config(options: &Options) -> WebSocketConfig {
     WebSocketConfig::default()
         // tungstenite reads into a buffer allocated up front for each
         // connection: 128 KiB by default, 1.25 GiB for 10,000 idle clients.
@@ -260,6 +442,6 @@ fn config() -> WebSocketConfig {
         .read_buffer_size(4 * 1024)
         // Incoming messages and frames are limited to what we are willing to
         // hold and echo (tungstenite's defaults are 64 MiB and 16 MiB).
-        .max_message_size(Some(MAX_MESSAGE_SIZE))
-        .max_frame_size(Some(MAX_MESSAGE_SIZE))
+        .max_message_size(Some(options.max_message_size))
+        .max_frame_size(Some(options.max_message_size))
 }

@@ -18,17 +18,12 @@ struct Args {
     /// Port to listen on (0 for any free port; the started line shows which)
     #[arg(long, default_value_t = common::WS_PORT)]
     port: u16,
-    /// Send each message back unchanged instead of "Server Response: m"
-    /// (for conformance suites such as Autobahn)
-    #[arg(long)]
-    echo_plain: bool,
+    #[command(flatten)]
+    options: ws_server::Options,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    let options = ws_server::Options {
-        echo_plain: args.echo_plain,
-    };
-    common::cli::exit_code(ws_server::run(&args.host, args.port, options).await)
+    common::cli::exit_code(ws_server::run(&args.host, args.port, args.options).await)
 }
