@@ -97,10 +97,14 @@ async fn get(url: &str) -> anyhow::Result<Response> {
         .body(Empty::<Bytes>::new())
         .context("could not build the request")?;
 
-    let response = sender
-        .send_request(request)
-        .await
-        .with_context(|| format!("{url} closed the connection without answering"))?;
+    let response = sender.send_request(request).await.map_err(|err| {
+        let what = if err.is_parse() {
+            "answered with something that is not HTTP"
+        } else {
+            "closed the connection without answering"
+        };
+        anyhow::Error::new(err).context(format!("{url} {what}"))
+    })?;
 
     // The status line and headers have arrived; the body follows, as many
     // bytes as `Content-Length` said (or in chunks, or until the server closes).

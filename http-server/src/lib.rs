@@ -34,13 +34,45 @@
 //! The article says the connection is then closed. That was HTTP/1.0's
 //! default; an HTTP/1.1 server such as this one keeps the connection open for
 //! the client's next request unless either side sends `Connection: close`.
+//!
+//! # Beyond the article: a server that holds up
+//!
+//! `axum::serve` would run this app in one line, but it sets no deadline for
+//! reading a request, so a client that sends its headers a byte a minute
+//! could hold a connection forever. [`serve`] is the same accept loop written
+//! out, with hyper's settings made explicit: a deadline for the request head
+//! (then the connection is dropped), a size limit for it (past it,
+//! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
+//! hyper answers a request it cannot parse with `400 Bad Request` itself.
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+
+/// How long a client has to send its whole request head (request line and
+/// headers) once it starts one. A client that trickles it in more slowly,
+/// or goes quiet on an idle keep-alive connection, is disconnected.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head accepted; a larger one is answered `431 Request
+/// Header Fields Too Large`. Browsers send a few hundred bytes to a few KiB.
+pub const MAX_HEAD_SIZE: usize = 16 * 1024;
+
+/// How long shutdown waits for requests in flight before it drops them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long to wait before accepting again after `accept` failed, for example
+/// because the process ran out of file descriptors. Retrying at once would
+/// only spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The routes: one handler for every path.
 ///
@@ -68,19 +100,49 @@ async fn hello() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) 
 
 /// Serves HTTP on `listener` until `shutdown` completes.
 ///
-/// Then it stops accepting, lets requests in flight finish, closes idle
-/// keep-alive connections and returns. `main` passes Ctrl-C/SIGTERM as
-/// `shutdown`; tests pass a channel and a listener bound to port 0.
-///
 /// Each accepted connection gets its own task, so one slow or broken client
 /// cannot hold up another; errors on one connection end only that connection.
-pub async fn serve(
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app())
-        .with_graceful_shutdown(shutdown)
-        .await
+/// On shutdown it stops accepting, lets requests in flight finish, closes
+/// idle keep-alive connections, and returns within [`SHUTDOWN_GRACE`].
+/// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
+/// listener bound to port 0.
+pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let app = app();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_SIZE);
+    // Tracks every connection, so shutdown can ask each to finish.
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(err) => {
+                    eprintln!("could not accept a connection: {err}; retrying");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        // hyper reads requests from the socket and writes the responses the
+        // axum app gives it; `TokioIo` and `TowerToHyperService` only adapt
+        // tokio's socket and axum's service to hyper's traits.
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that vanished or sent garbage: its business, not ours.
+            let _ = connection.await;
+        });
+    }
+
+    // Closing the listener makes the kernel refuse new connections.
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
 }
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
@@ -89,6 +151,6 @@ pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
     let listener = common::server::bind(host, port).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
-    serve(listener, shutdown).await?;
+    serve(listener, shutdown).await;
     Ok(())
 }

@@ -10,6 +10,8 @@
 //! itself (a started line, a reply, an exit), and every such wait is bounded
 //! by [`TIMEOUT`], so a bug fails a test quickly instead of hanging it.
 
+pub mod raw;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -82,12 +84,7 @@ impl InProcessServer {
 
 /// Starts [`http_server::serve`] in-process.
 pub async fn start_http_server() -> InProcessServer {
-    InProcessServer::start(|listener, shutdown| async move {
-        http_server::serve(listener, shutdown)
-            .await
-            .expect("the HTTP server failed");
-    })
-    .await
+    InProcessServer::start(http_server::serve).await
 }
 
 /// Starts [`ws_server::serve`] in-process, as the article's echo.

@@ -4,7 +4,7 @@
 
 use futures_util::StreamExt;
 use tests::{assert_one_line_error, run_client, text, unused_port, within};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// No server is running: the clients name the URL they tried and the command
@@ -139,5 +139,31 @@ async fn servers_explain_a_port_in_use() {
         let output = run_client(server, &["--port", &port], "").await;
         let address = format!("127.0.0.1:{port}");
         assert_one_line_error(&output, &[&address, "already in use", "--port"]);
+    }
+}
+
+/// A server that answers with something that is not HTTP at all: each client
+/// says so in one line instead of hanging or panicking.
+#[tokio::test]
+async fn clients_explain_a_server_that_answers_garbage() {
+    for (client, scheme, complaint) in [
+        (
+            "http-client",
+            "http",
+            "answered with something that is not HTTP",
+        ),
+        ("ws-client", "ws", "did not accept the WebSocket handshake"),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0; 1024];
+            let _ = stream.read(&mut request).await;
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n").await;
+        });
+        let output = run_client(client, &[&url], "").await;
+        assert_one_line_error(&output, &[&url, complaint]);
+        within(server).await.unwrap();
     }
 }

@@ -1,23 +1,9 @@
 //! http-client against http-server, both inside the test process: the
 //! article's HTTP exchange, and what the server sends on the wire.
 
-use tests::{TIMEOUT, start_http_server, within};
+use tests::{TIMEOUT, raw, start_http_server, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// Writes `request` on a fresh connection to `addr` and returns everything
-/// the server sends until it closes the connection.
-async fn raw_exchange(addr: std::net::SocketAddr, request: &str) -> String {
-    let mut stream = within(TcpStream::connect(addr)).await.expect("connect");
-    within(stream.write_all(request.as_bytes()))
-        .await
-        .expect("write");
-    let mut answer = String::new();
-    within(stream.read_to_string(&mut answer))
-        .await
-        .expect("read");
-    answer
-}
 
 /// The client's library prints exactly the article's two lines.
 #[tokio::test]
@@ -57,9 +43,9 @@ async fn every_path_gets_the_page() {
 #[tokio::test]
 async fn the_answer_on_the_wire() {
     let server = start_http_server().await;
-    let answer = raw_exchange(
+    let answer = raw::exchange(
         server.addr,
-        "GET /x HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+        b"GET /x HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
@@ -80,17 +66,17 @@ async fn the_answer_on_the_wire() {
 #[tokio::test]
 async fn head_works_and_other_methods_are_refused() {
     let server = start_http_server().await;
-    let head = raw_exchange(
+    let head = raw::exchange(
         server.addr,
-        "HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+        b"HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {head}");
 
-    let post = raw_exchange(
+    let post = raw::exchange(
         server.addr,
-        "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(
@@ -106,9 +92,7 @@ async fn head_works_and_other_methods_are_refused() {
 #[tokio::test]
 async fn two_requests_share_one_connection() {
     let server = start_http_server().await;
-    let answer = raw_exchange(
-        server.addr,
-        "GET / HTTP/1.1\r\nHost: test\r\n\r\nGET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    let answer = raw::exchange(server.addr, b"GET / HTTP/1.1\r\nHost: test\r\n\r\nGET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");

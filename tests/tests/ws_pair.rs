@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tests::{TIMEOUT, start_ws_server, within};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tests::{TIMEOUT, raw, start_ws_server, within};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -46,36 +46,6 @@ async fn echo(client: &mut Client, text: &str) -> String {
 async fn hang_up(mut client: Client) {
     within(client.close(None)).await.expect("close");
     while within(client.next()).await.is_some() {}
-}
-
-/// Opens a TCP connection and performs the WebSocket handshake by hand,
-/// leaving the stream just after the server's `101 Switching Protocols`.
-async fn raw_handshake(addr: std::net::SocketAddr) -> TcpStream {
-    let mut stream = within(TcpStream::connect(addr)).await.unwrap();
-    let upgrade = "GET / HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    within(stream.write_all(upgrade.as_bytes())).await.unwrap();
-    // Read the answer up to the blank line that ends its headers.
-    let mut answer = Vec::new();
-    while !answer.ends_with(b"\r\n\r\n") {
-        let mut byte = [0; 1];
-        within(stream.read_exact(&mut byte)).await.unwrap();
-        answer.push(byte[0]);
-    }
-    assert!(answer.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
-    stream
-}
-
-/// Reads one frame from the server and returns its close code, failing the
-/// test if it is not a close frame. Frames from a server are not masked: a
-/// byte of FIN and opcode (0x88 is FIN + close), a byte of length, the payload.
-async fn read_close_code(stream: &mut TcpStream) -> u16 {
-    let mut header = [0; 2];
-    within(stream.read_exact(&mut header)).await.unwrap();
-    assert_eq!(header[0], 0x88, "expected a close frame");
-    let mut payload = vec![0; usize::from(header[1])];
-    within(stream.read_exact(&mut payload)).await.unwrap();
-    u16::from_be_bytes([payload[0], payload[1]])
 }
 
 /// The client's session prints the article's lines for each line of input,
@@ -193,7 +163,7 @@ async fn a_client_dropping_mid_message_hurts_no_one_else() {
     let server = start_ws_server().await;
     let mut before = connect(&server.ws_url()).await;
 
-    let mut rude = raw_handshake(server.addr).await;
+    let mut rude = raw::handshake(server.addr).await;
 
     // Half a frame: FIN + text (0x81), masked with a 16-byte payload (0x90),
     // the masking key, then only 4 of the 16 payload bytes. Then hang up.
@@ -248,25 +218,39 @@ async fn a_silent_connection_does_not_delay_shutdown() {
 #[tokio::test]
 async fn protocol_errors_get_their_close_codes() {
     let server = start_ws_server().await;
-    // Each frame: FIN and opcode, then mask bit and length, then (when the
-    // mask bit is set) a masking key of zeros, which leaves the payload as is.
-    let cases: [(&str, &[u8], u16); 3] = [
+    let cases = [
         (
             "invalid UTF-8 in a text message",
-            &[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe],
+            raw::masked_frame(0x81, &[0xff, 0xfe]),
             1007,
         ),
+        // Without the mask bit: FIN + text, length 2, "hi".
         (
             "a client frame without a mask",
-            &[0x81, 0x02, b'h', b'i'],
+            vec![0x81, 0x02, b'h', b'i'],
             1002,
         ),
-        ("an unknown opcode (3)", &[0x83, 0x80, 0, 0, 0, 0], 1002),
+        ("an unknown opcode (3)", raw::masked_frame(0x83, b""), 1002),
+        (
+            "a reserved bit set (RSV1)",
+            raw::masked_frame(0xc1, b"hi"),
+            1002,
+        ),
+        (
+            "a fragmented ping (FIN clear)",
+            raw::masked_frame(0x09, b"hi"),
+            1002,
+        ),
+        (
+            "a ping over 125 bytes",
+            raw::masked_frame(0x89, &[0; 126]),
+            1002,
+        ),
     ];
     for (what, frame, code) in cases {
-        let mut stream = raw_handshake(server.addr).await;
-        within(stream.write_all(frame)).await.unwrap();
-        assert_eq!(read_close_code(&mut stream).await, code, "{what}");
+        let mut stream = raw::handshake(server.addr).await;
+        within(stream.write_all(&frame)).await.unwrap();
+        assert_eq!(raw::read_close_code(&mut stream).await, code, "{what}");
     }
     let mut client = connect(&server.ws_url()).await;
     assert_eq!(
