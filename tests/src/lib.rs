@@ -20,9 +20,9 @@ use std::process::{ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpListener;
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -98,6 +98,27 @@ pub async fn start_ws_server_with(options: ws_server::Options) -> InProcessServe
         .await
 }
 
+/// A new client on `url` sends a message and gets the article's reply: the
+/// proof, after a test has misbehaved at a WebSocket server, that the server
+/// still serves everyone else.
+pub async fn assert_still_serves(url: &str) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut client, _) = within(tokio_tungstenite::connect_async(url))
+        .await
+        .expect("connect");
+    within(client.send(Message::text("still there?")))
+        .await
+        .expect("send");
+    let reply = within(client.next())
+        .await
+        .expect("a reply")
+        .expect("a message");
+    assert_eq!(reply, Message::text("Server Response: still there?"));
+    within(client.close(None)).await.expect("close");
+    while within(client.next()).await.is_some() {}
+}
+
 /// A port on 127.0.0.1 where nothing listens: bound, read, released.
 pub async fn unused_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -146,7 +167,10 @@ fn build_programs() -> PathBuf {
 /// One of the servers, running as a real program.
 pub struct ServerProcess {
     child: Child,
-    stdout: Lines<BufReader<ChildStdout>>,
+    /// `None` once handed to [`discard_output`](Self::discard_output).
+    stdout: Option<Lines<BufReader<ChildStdout>>>,
+    /// `None` likewise.
+    stderr: Option<Lines<BufReader<ChildStderr>>>,
     /// The URL from its started line, e.g. `ws://127.0.0.1:41234`.
     pub url: String,
 }
@@ -155,8 +179,21 @@ impl ServerProcess {
     /// Starts `name --port 0` and waits for its first line, which must begin
     /// with `started` (the article's words) and end with the URL.
     pub async fn start(name: &str, started: &str) -> Self {
-        let mut child = Command::new(program(name))
-            .args(["--port", "0"])
+        let mut command = Command::new(program(name));
+        command.args(["--port", "0"]);
+        Self::spawn(command, started).await
+    }
+
+    /// Like [`start`](Self::start), for any command that ends up running a
+    /// server on a free port, such as a shell that sets limits first.
+    pub async fn start_with(program: &str, args: &[&str], started: &str) -> Self {
+        let mut command = Command::new(program);
+        command.args(args);
+        Self::spawn(command, started).await
+    }
+
+    async fn spawn(mut command: Command, started: &str) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -164,6 +201,7 @@ impl ServerProcess {
             .spawn()
             .expect("could not start the server");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
         let line = within(stdout.next_line())
             .await
             .expect("reading stdout")
@@ -173,14 +211,35 @@ impl ServerProcess {
             .rsplit_once(" Listening on ")
             .map(|(_, url)| url.to_string())
             .expect("the started line names the URL");
-        Self { child, stdout, url }
+        Self {
+            child,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            url,
+        }
     }
 
     /// The next line the server prints, such as `Received Message: hello`.
     pub async fn next_line(&mut self) -> Option<String> {
-        within(self.stdout.next_line())
-            .await
-            .expect("reading stdout")
+        let stdout = self.stdout.as_mut().expect("stdout was discarded");
+        within(stdout.next_line()).await.expect("reading stdout")
+    }
+
+    /// Reads and drops everything the server prints from now on, on both
+    /// standard output and standard error. A test that makes the server print
+    /// more than a pipe holds (64 KiB) must do this, or the server blocks on
+    /// a full pipe.
+    pub fn discard_output(&mut self) {
+        let mut stdout = self.stdout.take().expect("stdout was discarded");
+        let mut stderr = self.stderr.take().expect("stderr was discarded");
+        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+        tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
+    }
+
+    /// The next line the server writes to standard error (its log).
+    pub async fn next_stderr_line(&mut self) -> Option<String> {
+        let stderr = self.stderr.as_mut().expect("stderr was discarded");
+        within(stderr.next_line()).await.expect("reading stderr")
     }
 
     /// Sends SIGTERM, as `kill` or a service manager would.
@@ -194,14 +253,17 @@ impl ServerProcess {
         assert!(status.success());
     }
 
-    /// Waits for the server to exit; returns its status and what it wrote to stderr.
+    /// Waits for the server to exit; returns its status and the rest of
+    /// what it wrote to stderr (nothing, if that was discarded).
     pub async fn exit(mut self) -> (ExitStatus, String) {
         let status = within(self.child.wait()).await.expect("wait");
         let mut stderr = String::new();
-        let mut pipe = self.child.stderr.take().expect("stderr");
-        within(pipe.read_to_string(&mut stderr))
-            .await
-            .expect("reading stderr");
+        if let Some(lines) = self.stderr.as_mut() {
+            while let Some(line) = within(lines.next_line()).await.expect("reading stderr") {
+                stderr.push_str(&line);
+                stderr.push('\n');
+            }
+        }
         (status, stderr)
     }
 }

@@ -16,21 +16,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-/// A tokio-tungstenite client sends `text` on a new connection and gets the
-/// article's reply: the proof that the server still serves everyone else.
-async fn still_serves(url: &str) {
-    let (mut client, _) = within(tokio_tungstenite::connect_async(url))
-        .await
-        .expect("connect");
-    within(client.send(Message::text("still there?")))
-        .await
-        .unwrap();
-    let reply = within(client.next()).await.unwrap().unwrap();
-    assert_eq!(reply, Message::text("Server Response: still there?"));
-    within(client.close(None)).await.unwrap();
-    while within(client.next()).await.is_some() {}
-}
-
 /// The first line of an HTTP answer.
 fn status_line(answer: &str) -> &str {
     answer.lines().next().unwrap_or_default()
@@ -50,7 +35,7 @@ async fn plain_http_gets_426_with_a_hint() {
         answer.ends_with("such as `cargo run -p ws-client`.\n"),
         "{answer}"
     );
-    still_serves(&server.ws_url()).await;
+    tests::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -105,7 +90,7 @@ async fn broken_upgrade_requests_get_http_errors() {
         answer.contains("\r\nSec-WebSocket-Version: 13\r\n"),
         "{answer}"
     );
-    still_serves(&server.ws_url()).await;
+    tests::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -123,7 +108,7 @@ async fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
     let mut byte = [0; 1];
     assert_eq!(within(silent.read(&mut byte)).await.unwrap(), 0, "closed");
     assert!(before.elapsed() >= Duration::from_secs(5));
-    still_serves(&server.ws_url()).await;
+    tests::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -144,7 +129,7 @@ async fn a_silent_peer_is_pinged_then_dropped() {
     assert_eq!(first, 0x89, "FIN + ping");
     assert_eq!(payload, b"are you there?");
     raw::wait_for_close(&mut silent).await;
-    still_serves(&server.ws_url()).await;
+    tests::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -214,7 +199,7 @@ async fn a_client_that_never_reads_is_held_back_then_dropped() {
         }
     });
     dropped.await;
-    still_serves(&server.ws_url()).await;
+    tests::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
