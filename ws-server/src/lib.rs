@@ -61,9 +61,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio::task::JoinSet;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -110,6 +111,9 @@ pub struct Options {
     /// (for conformance suites such as Autobahn)
     #[arg(long)]
     pub echo_plain: bool,
+    /// Do not print "Received Message: m" for each message (for benchmarks)
+    #[arg(long)]
+    pub quiet: bool,
     /// Largest message (and frame) accepted, in bytes; a larger one is
     /// refused with close code 1009, "message too big"
     #[arg(long, default_value_t = MAX_MESSAGE_SIZE)]
@@ -131,6 +135,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             echo_plain: false,
+            quiet: false,
             max_message_size: MAX_MESSAGE_SIZE,
             max_connections: MAX_CONNECTIONS,
             handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
@@ -172,6 +177,7 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
     let (stop, stopping) = watch::channel(());
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let (printer, printing) = Printer::start(options.quiet);
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
@@ -181,8 +187,8 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
-                        let stop = stopping.clone();
-                        connections.spawn(handle_connection(stream, peer, options, stop, slot));
+                        let (stop, printer) = (stopping.clone(), printer.clone());
+                        connections.spawn(handle_connection(stream, peer, options, printer, stop, slot));
                     }
                     Err(_) => {
                         connections.spawn(refuse_busy(stream, options.max_connections));
@@ -202,6 +208,9 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
     drop(listener);
     stop.send_replace(());
     while connections.join_next().await.is_some() {}
+    // The last lines are printed before `serve` returns.
+    drop(printer);
+    let _ = printing.await;
 }
 
 /// Past the connection cap: read the client's request (briefly) and answer
@@ -223,10 +232,11 @@ async fn handle_connection(
     stream: TcpStream,
     peer: SocketAddr,
     options: Options,
+    printer: Printer,
     stop: watch::Receiver<()>,
     _slot: OwnedSemaphorePermit,
 ) {
-    match echo(stream, options, stop).await {
+    match echo(stream, options, printer, stop).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
         Err(err) => eprintln!("connection from {peer} ended: {err}"),
     }
@@ -237,6 +247,7 @@ async fn handle_connection(
 async fn echo(
     mut stream: TcpStream,
     options: Options,
+    printer: Printer,
     mut stop: watch::Receiver<()>,
 ) -> Result<(), Error> {
     // Each frame is a whole message: send it at once, rather than letting
@@ -266,6 +277,9 @@ async fn echo(
                 heartbeat.heard();
                 match message {
                     Some(Ok(message)) => {
+                        if let Message::Text(text) = &message {
+                            printer.print(common::received_message(text)).await;
+                        }
                         if let Some(reply) = reply_to(message, options) {
                             send(&mut ws, reply).await?;
                         }
@@ -326,6 +340,51 @@ async fn send(ws: &mut WebSocketStream<TcpStream>, message: Message) -> Result<(
             std::io::ErrorKind::TimedOut,
             "the peer stopped reading our replies",
         ))),
+    }
+}
+
+/// Prints the article's `Received Message: m` lines, from a task of its own.
+///
+/// A connection hands its line over and carries on; it never waits on the
+/// terminal (unless a thousand lines are already queued, when waiting is the
+/// right thing to do). The printer writes a line as soon as it comes, but when
+/// many are queued, as under load, it writes them all and flushes once: one
+/// system call for many lines rather than one each.
+#[derive(Clone)]
+struct Printer(Option<mpsc::Sender<String>>);
+
+impl Printer {
+    /// Starts the printing task (none with `--quiet`).
+    fn start(quiet: bool) -> (Self, JoinHandle<()>) {
+        if quiet {
+            return (Self(None), tokio::spawn(async {}));
+        }
+        let (lines, mut queue) = mpsc::channel::<String>(1024);
+        let printing = tokio::spawn(async move {
+            let mut out = BufWriter::new(tokio::io::stdout());
+            while let Some(line) = queue.recv().await {
+                let mut batch = line;
+                batch.push('\n');
+                while let Ok(more) = queue.try_recv() {
+                    batch.push_str(&more);
+                    batch.push('\n');
+                }
+                let written = out.write_all(batch.as_bytes()).await;
+                if written.is_err() || out.flush().await.is_err() {
+                    // Nobody is reading our output any more: stop printing.
+                    // Dropping the queue lets the connections stop waiting too.
+                    return;
+                }
+            }
+        });
+        (Self(Some(lines)), printing)
+    }
+
+    /// Queues one line.
+    async fn print(&self, line: String) {
+        if let Some(lines) = &self.0 {
+            let _ = lines.send(line).await;
+        }
     }
 }
 
@@ -393,7 +452,6 @@ impl Heartbeat {
 fn reply_to(message: Message, options: Options) -> Option<Message> {
     match message {
         Message::Text(text) => {
-            println!("{}", common::received_message(&text));
             if options.echo_plain {
                 Some(Message::Text(text))
             } else {
