@@ -495,9 +495,11 @@ fn config(options: &Options) -> WebSocketConfig {
     WebSocketConfig::default()
         // tungstenite reads into a buffer allocated up front for each
         // connection: 128 KiB by default, 1.25 GiB for 10,000 idle clients.
-        // A few KiB is plenty for chat-sized messages; larger ones simply
-        // take more reads.
-        .read_buffer_size(4 * 1024)
+        // 2 KiB holds any chat-sized message in one read (larger ones simply
+        // take more reads) and brings an idle connection's whole cost to
+        // about 5.5 KiB; with 4 KiB it is 7.5 KiB, with 1 KiB 4.5 KiB
+        // (`cargo run --release -p bench -- memory`).
+        .read_buffer_size(2 * 1024)
         // Incoming messages and frames are limited to what we are willing to
         // hold and echo (tungstenite's defaults are 64 MiB and 16 MiB).
         .max_message_size(Some(options.max_message_size))

@@ -1,0 +1,34 @@
+//! Numbers behind the article's claims, measured on the machine you run it on.
+//!
+//! Run: `cargo run --release -p bench` for the comparison table (about half a
+//! minute), `cargo run --release -p bench -- memory` for the memory an idle
+//! WebSocket connection costs the server.
+//!
+//! Mirrors the article's comparison table: "Overhead: High (each request
+//! re-establishes)" for HTTP against "Low (single, sustained connection)" for
+//! WebSocket, and "persistent connections require more resources from the
+//! server". [`compare`] measures the first, [`memory`] the second.
+
+pub mod compare;
+mod counted;
+pub mod memory;
+
+/// One line saying what this was measured on: cores, CPU, kernel, build.
+pub fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|name| name.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let build = if cfg!(debug_assertions) {
+        "debug build"
+    } else {
+        "release build"
+    };
+    format!("{cores} cores, {cpu}, Linux {}, {build}", kernel.trim())
+}

@@ -1,0 +1,85 @@
+//! `bench`: the command-line entry point for the measurements in `lib.rs`.
+//!
+//! Run: `cargo run --release -p bench` (the table), or with `-- memory`, or
+//! `-- --help`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// Measures the article's claims: HTTP (a new connection per request, and
+/// keep-alive) against WebSocket, and the memory a WebSocket connection costs.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Seconds each cell of the table runs
+    #[arg(long, default_value = "3", value_parser = common::cli::parse_seconds)]
+    seconds: Duration,
+    /// Bytes of payload in each message
+    #[arg(long, default_value_t = 32)]
+    payload: usize,
+    /// Numbers of concurrent clients, comma-separated
+    #[arg(long, default_value = "1,50", value_delimiter = ',')]
+    clients: Vec<usize>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Memory per idle WebSocket connection, in a separate server process
+    Memory {
+        /// Idle connections to open
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+    },
+    /// Runs a quiet ws-server on a free port (what `memory` measures)
+    #[command(hide = true)]
+    ServeWs,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Args = common::cli::parse_args();
+    common::cli::exit_code(run(args).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        None => {
+            let settings = bench::compare::Settings {
+                duration: args.seconds,
+                payload: args.payload,
+                clients: args.clients,
+            };
+            let rows = bench::compare::run(&settings).await?;
+            println!(
+                "{}; {} s per cell, {}-byte payload\n",
+                bench::machine(),
+                settings.duration.as_secs_f64(),
+                settings.payload
+            );
+            print!("{}", bench::compare::table(&rows));
+        }
+        Some(Command::Memory { connections }) => {
+            let measurement = bench::memory::run(connections).await?;
+            println!("{}", bench::machine());
+            println!(
+                "ws-server resident memory: {} KiB idle, {} KiB with {} idle WebSocket connections: {:.1} KiB per connection",
+                measurement.before_kib,
+                measurement.after_kib,
+                measurement.connections,
+                measurement.per_connection_kib()
+            );
+        }
+        Some(Command::ServeWs) => {
+            let options = ws_server::Options {
+                quiet: true,
+                ..ws_server::Options::default()
+            };
+            ws_server::run(common::DEFAULT_HOST, 0, options).await?;
+        }
+    }
+    Ok(())
+}
