@@ -8,10 +8,13 @@
 //! re-establishes)" for HTTP against "Low (single, sustained connection)" for
 //! WebSocket, and "persistent connections require more resources from the
 //! server". [`compare`] measures the first, [`memory`] the second.
+//! `bench/peers.sh` uses [`peers`] to put our servers beside the article's
+//! Python programs, a bare hyper server and a raw TCP echo.
 
 pub mod compare;
 mod counted;
 pub mod memory;
+pub mod peers;
 
 /// One line saying what this was measured on: cores, CPU, kernel, build.
 pub fn machine() -> String {

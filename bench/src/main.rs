@@ -15,11 +15,11 @@ use clap::{Parser, Subcommand};
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Seconds each cell of the table runs
-    #[arg(long, default_value = "3", value_parser = common::cli::parse_seconds)]
+    /// Seconds each cell of the table (or each load run) lasts
+    #[arg(long, global = true, default_value = "3", value_parser = common::cli::parse_seconds)]
     seconds: Duration,
     /// Bytes of payload in each message
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, global = true, default_value_t = 32)]
     payload: usize,
     /// Numbers of concurrent clients, comma-separated
     #[arg(long, default_value = "1,50", value_delimiter = ',')]
@@ -37,6 +37,32 @@ enum Command {
     /// Runs a quiet ws-server on a free port (what `memory` measures)
     #[command(hide = true)]
     ServeWs,
+    /// Runs a bare hyper server answering the article's body (for peers.sh)
+    #[command(hide = true)]
+    ServeHyper {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Runs a raw TCP echo server (for peers.sh)
+    #[command(hide = true)]
+    ServeTcpEcho {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// WebSocket echo load: prints round trips per second (for peers.sh)
+    #[command(hide = true)]
+    WsLoad {
+        url: String,
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+    },
+    /// Raw TCP echo load: prints round trips per second (for peers.sh)
+    #[command(hide = true)]
+    TcpLoad {
+        addr: String,
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+    },
 }
 
 #[tokio::main]
@@ -72,6 +98,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 measurement.connections,
                 measurement.per_connection_kib()
             );
+        }
+        Some(Command::ServeHyper { port }) => {
+            bench::peers::serve_hyper(common::server::bind(common::DEFAULT_HOST, port).await?)
+                .await?;
+        }
+        Some(Command::ServeTcpEcho { port }) => {
+            bench::peers::serve_tcp_echo(common::server::bind(common::DEFAULT_HOST, port).await?)
+                .await?;
+        }
+        Some(Command::WsLoad { url, clients }) => {
+            let rate = bench::peers::ws_load(&url, clients, args.seconds, args.payload).await?;
+            println!("{rate:.0}");
+        }
+        Some(Command::TcpLoad { addr, clients }) => {
+            let rate = bench::peers::tcp_load(&addr, clients, args.seconds, args.payload).await?;
+            println!("{rate:.0}");
         }
         Some(Command::ServeWs) => {
             let options = ws_server::Options {

@@ -87,9 +87,22 @@ pub async fn start_http_server() -> InProcessServer {
     InProcessServer::start(http_server::serve).await
 }
 
+/// The options of an in-process ws-server: the defaults, but `quiet`.
+///
+/// The `Received Message` lines come from a printing thread: in a test they
+/// would land in the test output uncaptured, and tokio's paused clock cannot
+/// see another OS thread, so waiting for it at shutdown would let the clock
+/// jump. The lines are checked with the real program (`programs.rs`).
+pub fn ws_options() -> ws_server::Options {
+    ws_server::Options {
+        quiet: true,
+        ..ws_server::Options::default()
+    }
+}
+
 /// Starts [`ws_server::serve`] in-process, as the article's echo.
 pub async fn start_ws_server() -> InProcessServer {
-    start_ws_server_with(ws_server::Options::default()).await
+    start_ws_server_with(ws_options()).await
 }
 
 /// Starts [`ws_server::serve`] in-process with `options`.

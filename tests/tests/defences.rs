@@ -100,7 +100,7 @@ async fn broken_upgrade_requests_get_http_errors() {
 async fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
     let options = ws_server::Options {
         handshake_timeout: 5,
-        ..ws_server::Options::default()
+        ..tests::ws_options()
     };
     let server = start_ws_server_with(options).await;
     let mut silent = within(TcpStream::connect(server.addr)).await.unwrap();
@@ -120,7 +120,7 @@ async fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
 async fn a_silent_peer_is_pinged_then_dropped() {
     let options = ws_server::Options {
         ping_interval: 3,
-        ..ws_server::Options::default()
+        ..tests::ws_options()
     };
     let server = start_ws_server_with(options).await;
     // Raw bytes: unlike a WebSocket library, nothing here answers pings.
@@ -144,7 +144,7 @@ async fn a_silent_peer_is_pinged_then_dropped() {
 async fn a_peer_that_answers_pings_stays() {
     let options = ws_server::Options {
         ping_interval: 1,
-        ..ws_server::Options::default()
+        ..tests::ws_options()
     };
     let server = start_ws_server_with(options).await;
     let (client, _) = within(tokio_tungstenite::connect_async(server.ws_url()))
@@ -209,7 +209,7 @@ async fn a_client_that_never_reads_is_held_back_then_dropped() {
 async fn past_the_connection_cap_a_client_gets_503() {
     let options = ws_server::Options {
         max_connections: 2,
-        ..ws_server::Options::default()
+        ..tests::ws_options()
     };
     let server = start_ws_server_with(options).await;
     let mut first = raw::handshake(server.addr).await;

@@ -286,7 +286,7 @@ async fn oversized_messages_are_refused_with_1009() {
 async fn echo_plain_sends_text_back_unchanged() {
     let options = ws_server::Options {
         echo_plain: true,
-        ..ws_server::Options::default()
+        ..tests::ws_options()
     };
     let server = tests::start_ws_server_with(options).await;
     let mut client = connect(&server.ws_url()).await;

@@ -56,15 +56,15 @@
 mod handshake;
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -343,34 +343,44 @@ async fn send(ws: &mut WebSocketStream<TcpStream>, message: Message) -> Result<(
     }
 }
 
-/// Prints the article's `Received Message: m` lines, from a task of its own.
+/// Prints the article's `Received Message: m` lines, from a thread of its own.
 ///
 /// A connection hands its line over and carries on; it never waits on the
 /// terminal (unless a thousand lines are already queued, when waiting is the
-/// right thing to do). The printer writes a line as soon as it comes, but when
-/// many are queued, as under load, it writes them all and flushes once: one
-/// system call for many lines rather than one each.
+/// right thing to do). The printing thread writes a line as soon as it comes,
+/// but when many are queued, as under load, it writes them all with one
+/// flush: one system call for many lines rather than one each. (A plain
+/// thread with a blocking `stdout`, rather than tokio's `stdout`, which would
+/// hand every write to tokio's blocking pool.)
 #[derive(Clone)]
 struct Printer(Option<mpsc::Sender<String>>);
 
 impl Printer {
-    /// Starts the printing task (none with `--quiet`).
-    fn start(quiet: bool) -> (Self, JoinHandle<()>) {
+    /// Starts the printing thread (none with `--quiet`). The receiver
+    /// completes when every line has been written.
+    ///
+    /// A plain thread, not `spawn_blocking`: tokio's paused test clock does
+    /// not move while a blocking task runs, and this one runs for as long as
+    /// the server does.
+    fn start(quiet: bool) -> (Self, oneshot::Receiver<()>) {
+        let (done, printing) = oneshot::channel();
         if quiet {
-            return (Self(None), tokio::spawn(async {}));
+            let _ = done.send(());
+            return (Self(None), printing);
         }
         let (lines, mut queue) = mpsc::channel::<String>(1024);
-        let printing = tokio::spawn(async move {
-            let mut out = BufWriter::new(tokio::io::stdout());
-            while let Some(line) = queue.recv().await {
-                let mut batch = line;
-                batch.push('\n');
+        std::thread::spawn(move || {
+            // Dropping `done` when this thread ends, however it ends, is the signal.
+            let _done = done;
+            // Locked only while a batch is written, never while waiting: other
+            // code in the process (the started line, a test harness) prints too.
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            while let Some(line) = queue.blocking_recv() {
+                let mut written = writeln!(out, "{line}");
                 while let Ok(more) = queue.try_recv() {
-                    batch.push_str(&more);
-                    batch.push('\n');
+                    written = written.and_then(|()| writeln!(out, "{more}"));
                 }
-                let written = out.write_all(batch.as_bytes()).await;
-                if written.is_err() || out.flush().await.is_err() {
+                if written.and_then(|()| out.flush()).is_err() {
                     // Nobody is reading our output any more: stop printing.
                     // Dropping the queue lets the connections stop waiting too.
                     return;
