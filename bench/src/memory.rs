@@ -98,10 +98,9 @@ async fn start_server() -> anyhow::Result<(Child, String)> {
         .next_line()
         .await?
         .context("the server exited before its started line")?;
-    let url = line
-        .rsplit_once(" Listening on ")
-        .map(|(_, url)| url.to_string())
-        .context("no URL in the started line")?;
+    let url = common::listening_url(&line)
+        .context("no URL in the started line")?
+        .to_string();
     Ok((server, url))
 }
 

@@ -44,15 +44,24 @@ pub const WS_SERVER_STARTED: &str = "WebSocket server started.";
 /// What the WebSocket client asks before reading each line.
 pub const PROMPT: &str = "Enter a message: ";
 
+/// What joins a server's started words and its URL in the started line.
+const LISTENING_ON: &str = " Listening on ";
+
 /// The HTTP server's started line, with the URL it really listens on
 /// (which tells a reader, and a test, the port when it was 0).
 pub fn http_server_started(url: &str) -> String {
-    format!("{HTTP_SERVER_STARTED} Listening on {url}")
+    format!("{HTTP_SERVER_STARTED}{LISTENING_ON}{url}")
 }
 
 /// The WebSocket server's started line, with the URL it really listens on.
 pub fn ws_server_started(url: &str) -> String {
-    format!("{WS_SERVER_STARTED} Listening on {url}")
+    format!("{WS_SERVER_STARTED}{LISTENING_ON}{url}")
+}
+
+/// The URL in a started line, for whatever starts a server on port 0 and
+/// must then find it (tests, benchmarks).
+pub fn listening_url(started_line: &str) -> Option<&str> {
+    started_line.rsplit_once(LISTENING_ON).map(|(_, url)| url)
 }
 
 /// The HTTP client's first line: `print(f"Status Code: {response.status_code}")`.
@@ -106,5 +115,6 @@ mod tests {
             "HTTP server started. Listening on http://127.0.0.1:8000"
         );
         assert!(ws_server_started("ws://x").starts_with("WebSocket server started."));
+        assert_eq!(listening_url(&line), Some("http://127.0.0.1:8000"));
     }
 }

@@ -220,10 +220,9 @@ impl ServerProcess {
             .expect("reading stdout")
             .expect("the server exited before printing its started line");
         assert!(line.starts_with(started), "unexpected first line {line:?}");
-        let url = line
-            .rsplit_once(" Listening on ")
-            .map(|(_, url)| url.to_string())
-            .expect("the started line names the URL");
+        let url = common::listening_url(&line)
+            .expect("the started line names the URL")
+            .to_string();
         Self {
             child,
             stdout: Some(stdout),
