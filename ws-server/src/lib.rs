@@ -51,21 +51,22 @@
 //! 1009), a heartbeat that pings a silent peer and drops it when no answer
 //! comes, a deadline for each reply to be written (a peer that never reads
 //! cannot make replies pile up), and an RFC 6455 close code for each way a
-//! peer can break the protocol. The handshake itself is in `handshake.rs`.
+//! peer can break the protocol. The handshake itself is in `handshake.rs`, the heartbeat in
+//! `heartbeat.rs`, and the printing of `Received Message` lines in `printer.rs`.
 
 mod handshake;
+mod heartbeat;
+mod printer;
 
 use std::future::Future;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -73,6 +74,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::handshake::{Handshake, Refusal};
+use crate::heartbeat::Heartbeat;
+use crate::printer::Printer;
 
 /// The default largest message (and frame): 1 MiB, the default of Python's
 /// `websockets`, which the article uses.
@@ -340,121 +343,6 @@ async fn send(ws: &mut WebSocketStream<TcpStream>, message: Message) -> Result<(
             std::io::ErrorKind::TimedOut,
             "the peer stopped reading our replies",
         ))),
-    }
-}
-
-/// Prints the article's `Received Message: m` lines, from a thread of its own.
-///
-/// A connection hands its line over and carries on; it never waits on the
-/// terminal (unless a thousand lines are already queued, when waiting is the
-/// right thing to do). The printing thread writes a line as soon as it comes,
-/// but when many are queued, as under load, it writes them all with one
-/// flush: one system call for many lines rather than one each. (A plain
-/// thread with a blocking `stdout`, rather than tokio's `stdout`, which would
-/// hand every write to tokio's blocking pool.)
-#[derive(Clone)]
-struct Printer(Option<mpsc::Sender<String>>);
-
-impl Printer {
-    /// Starts the printing thread (none with `--quiet`). The receiver
-    /// completes when every line has been written.
-    ///
-    /// A plain thread, not `spawn_blocking`: tokio's paused test clock does
-    /// not move while a blocking task runs, and this one runs for as long as
-    /// the server does.
-    fn start(quiet: bool) -> (Self, oneshot::Receiver<()>) {
-        let (done, printing) = oneshot::channel();
-        if quiet {
-            let _ = done.send(());
-            return (Self(None), printing);
-        }
-        let (lines, mut queue) = mpsc::channel::<String>(1024);
-        std::thread::spawn(move || {
-            // Dropping `done` when this thread ends, however it ends, is the signal.
-            let _done = done;
-            // Locked only while a batch is written, never while waiting: other
-            // code in the process (the started line, a test harness) prints too.
-            let mut out = std::io::BufWriter::new(std::io::stdout());
-            while let Some(line) = queue.blocking_recv() {
-                let mut written = writeln!(out, "{line}");
-                while let Ok(more) = queue.try_recv() {
-                    written = written.and_then(|()| writeln!(out, "{more}"));
-                }
-                if written.and_then(|()| out.flush()).is_err() {
-                    // Nobody is reading our output any more: stop printing.
-                    // Dropping the queue lets the connections stop waiting too.
-                    return;
-                }
-            }
-        });
-        (Self(Some(lines)), printing)
-    }
-
-    /// Queues one line.
-    async fn print(&self, line: String) {
-        if let Some(lines) = &self.0 {
-            let _ = lines.send(line).await;
-        }
-    }
-}
-
-/// Keeps track of whether a peer is still there.
-///
-/// A timer ticks once per ping interval. At a tick with nothing heard from
-/// the peer since the last one, we ping it (a ping must be answered with a
-/// pong); at the next tick, if still nothing was heard, the peer is gone.
-/// TCP alone would not tell us: a peer whose machine vanished sends nothing,
-/// not even a reset.
-struct Heartbeat {
-    /// `None` when pings are turned off (`--ping-interval 0`).
-    timer: Option<Interval>,
-    /// Whether anything arrived from the peer since the last tick.
-    heard: bool,
-    /// Whether we pinged at the last tick and are waiting for an answer.
-    pinged: bool,
-}
-
-impl Heartbeat {
-    fn new(interval_secs: u64) -> Self {
-        let timer = (interval_secs > 0).then(|| {
-            let period = Duration::from_secs(interval_secs);
-            tokio::time::interval_at(Instant::now() + period, period)
-        });
-        Self {
-            timer,
-            heard: false,
-            pinged: false,
-        }
-    }
-
-    /// Something arrived from the peer.
-    fn heard(&mut self) {
-        self.heard = true;
-        self.pinged = false;
-    }
-
-    /// Completes at the next tick (never, with pings off).
-    async fn tick(&mut self) {
-        match &mut self.timer {
-            Some(timer) => {
-                timer.tick().await;
-            }
-            None => std::future::pending().await,
-        }
-    }
-
-    /// At a tick: was the peer pinged last time, and silent since?
-    fn peer_is_gone(&self) -> bool {
-        self.pinged && !self.heard
-    }
-
-    /// At a tick: if the peer was silent since the last tick, it is pinged
-    /// now; otherwise a new interval of listening starts.
-    fn should_ping(&mut self) -> bool {
-        let ping = !self.heard;
-        self.heard = false;
-        self.pinged = ping;
-        ping
     }
 }
 
