@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod server;
+pub mod transcript;
 pub mod url;
 
 /// Where both servers listen unless told otherwise: the loopback interface,

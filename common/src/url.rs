@@ -30,6 +30,15 @@ pub fn parse(url: &str, scheme: &str) -> anyhow::Result<Uri> {
     Ok(uri)
 }
 
+/// The host to dial (an IPv6 literal without its brackets: `Uri` keeps
+/// `[::1]`, a socket address wants `::1`) and the port, or `default` if the
+/// URL names none.
+pub fn host_and_port(uri: &Uri, default: u16) -> (&str, u16) {
+    let host = uri.host().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host, uri.port_u16().unwrap_or(default))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +63,14 @@ mod tests {
                 "{bad:?} should be refused for {scheme}"
             );
         }
+    }
+
+    /// IPv6 literals lose their brackets; a missing port is the default.
+    #[test]
+    fn host_and_port_are_ready_to_dial() {
+        let uri = parse("ws://[::1]:8765/chat", "ws").unwrap();
+        assert_eq!(host_and_port(&uri, 80), ("::1", 8765));
+        let uri = parse("http://localhost/", "http").unwrap();
+        assert_eq!(host_and_port(&uri, 80), ("localhost", 80));
     }
 }

@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use common::transcript::{Protocol, Transcript};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::header::HOST;
@@ -34,17 +35,18 @@ pub struct Response {
     pub body: String,
 }
 
-/// The whole program: GET `url` within `timeout` and print the article's two lines.
-pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<()> {
-    let response = fetch(url, timeout).await?;
+/// The whole program: GET `url` within `timeout` and print the article's two
+/// lines; with `verbose`, show on standard error what crossed the wire.
+pub async fn run(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<()> {
+    let response = fetch(url, timeout, verbose).await?;
     print!("{}", report(&response));
     Ok(())
 }
 
 /// GETs `url`, giving up after `timeout`, so a server that accepts the
 /// connection but never answers cannot make the client hang.
-pub async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Response> {
-    match tokio::time::timeout(timeout, get(url)).await {
+pub async fn fetch(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<Response> {
+    match tokio::time::timeout(timeout, get(url, verbose)).await {
         Ok(result) => result,
         Err(_) => bail!("no answer from {url} within {timeout:?} (see --timeout)"),
     }
@@ -61,12 +63,9 @@ pub fn report(response: &Response) -> String {
 }
 
 /// One HTTP/1.1 GET on a connection of its own.
-async fn get(url: &str) -> anyhow::Result<Response> {
+async fn get(url: &str, verbose: bool) -> anyhow::Result<Response> {
     let uri = common::url::parse(url, "http")?;
-    let host = uri.host().unwrap_or_default();
-    // `Uri` keeps IPv6 literals in brackets (`[::1]`); a socket address wants them bare.
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = uri.port_u16().unwrap_or(80);
+    let (host, port) = common::url::host_and_port(&uri, 80);
 
     // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
     let stream = TcpStream::connect((host, port)).await.with_context(|| {
@@ -79,6 +78,7 @@ async fn get(url: &str) -> anyhow::Result<Response> {
     // Step 2, HTTP/1.1 on that connection. `handshake` only sets up hyper's
     // state; nothing is sent yet. `connection` is the task that moves bytes
     // between the socket and `sender`, so it runs beside us.
+    let stream = Transcript::new(stream, Protocol::Http, verbose);
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .context("could not start HTTP on the connection")?;

@@ -19,10 +19,13 @@ struct Args {
     /// Seconds to wait for the whole answer before giving up
     #[arg(long, default_value = "10", value_parser = common::cli::parse_seconds)]
     timeout: Duration,
+    /// Show on standard error every line that crosses the wire
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    common::cli::exit_code(http_client::run(&args.url, args.timeout).await)
+    common::cli::exit_code(http_client::run(&args.url, args.timeout, args.verbose).await)
 }

@@ -242,7 +242,7 @@ async fn a_malformed_request_gets_400() {
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
     let answer = raw::exchange(server.addr, b"GET / HTTP/1.1\r\nbad header line\r\n\r\n").await;
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
-    let response = within(http_client::fetch(&server.http_url(), TIMEOUT))
+    let response = within(http_client::fetch(&server.http_url(), TIMEOUT, false))
         .await
         .unwrap();
     assert_eq!(response.status, 200);
@@ -307,10 +307,9 @@ async fn ws_client_answers_pings_while_waiting_for_input() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
     let (typed, lines) = mpsc::channel(1);
-    let session =
-        tokio::spawn(
-            async move { ws_client::session(&url, lines, &mut Vec::new(), TIMEOUT).await },
-        );
+    let session = tokio::spawn(async move {
+        ws_client::session(&url, lines, &mut Vec::new(), TIMEOUT, false).await
+    });
 
     let (stream, _) = within(listener.accept()).await.unwrap();
     let mut server = within(tokio_tungstenite::accept_async(stream))

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 #[tokio::test]
 async fn client_prints_the_article_lines() {
     let server = start_http_server().await;
-    let response = within(http_client::fetch(&server.http_url(), TIMEOUT))
+    let response = within(http_client::fetch(&server.http_url(), TIMEOUT, false))
         .await
         .expect("fetch");
     assert_eq!(
@@ -25,7 +25,7 @@ async fn every_path_gets_the_page() {
     let server = start_http_server().await;
     for path in ["/", "/index.html", "/a/b/c?d=e"] {
         let url = format!("{}{path}", server.http_url());
-        let response = within(http_client::fetch(&url, TIMEOUT))
+        let response = within(http_client::fetch(&url, TIMEOUT, false))
             .await
             .expect("fetch");
         assert_eq!(response.status, 200, "{path}");

@@ -136,8 +136,8 @@ async fn help_explains_the_flags() {
     for (program, flags) in [
         ("http-server", &["--host", "--port"][..]),
         ("ws-server", &["--host", "--port"]),
-        ("http-client", &["[URL]", "--timeout"]),
-        ("ws-client", &["[URL]", "--timeout"]),
+        ("http-client", &["[URL]", "--timeout", "--verbose"]),
+        ("ws-client", &["[URL]", "--timeout", "--verbose"]),
     ] {
         let output = run_client(program, &["--help"], "").await;
         assert!(output.status.success(), "{program}");
@@ -146,4 +146,62 @@ async fn help_explains_the_flags() {
             assert!(help.contains(flag), "{program} --help lacks {flag}: {help}");
         }
     }
+}
+
+/// `--verbose` shows on standard error what crossed the wire, and leaves
+/// standard output exactly as the article's.
+#[tokio::test]
+async fn verbose_clients_show_the_wire() {
+    let http = ServerProcess::start("http-server", "HTTP server started.").await;
+    let output = run_client("http-client", &["--verbose", &http.url], "").await;
+    assert_eq!(
+        text(&output.stdout),
+        "Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.\n"
+    );
+    let wire = text(&output.stderr);
+    for line in [
+        "> GET / HTTP/1.1",
+        "< HTTP/1.1 200 OK",
+        "< content-type: text/html",
+        "< content-length: 39",
+        "< Hello, World! This is an HTTP response.",
+    ] {
+        assert!(
+            wire.lines().any(|l| l == line),
+            "{line:?} missing from:\n{wire}"
+        );
+    }
+
+    let ws = ServerProcess::start("ws-server", "WebSocket server started.").await;
+    let output = run_client("ws-client", &["--verbose", &ws.url], "hello\n").await;
+    assert_eq!(
+        text(&output.stdout),
+        "Enter a message: Sent message: hello\n\
+         Received response: Server Response: hello\n\
+         Enter a message: \n"
+    );
+    let wire = text(&output.stderr);
+    for line in [
+        "> GET / HTTP/1.1",
+        "> Upgrade: websocket",
+        "> Sec-WebSocket-Version: 13",
+        "< HTTP/1.1 101 Switching Protocols",
+        // "hello": 5 bytes, behind a 2-byte header and a 4-byte mask.
+        "> [frame: text, 5-byte payload, masked, 6-byte header]",
+        // "Server Response: hello": 22 bytes; servers do not mask.
+        "< [frame: text, 22-byte payload, not masked, 2-byte header]",
+        // The close handshake: code 1000 (2 bytes) each way.
+        "> [frame: close, 2-byte payload, masked, 6-byte header]",
+        "< [frame: close, 2-byte payload, not masked, 2-byte header]",
+    ] {
+        assert!(
+            wire.lines().any(|l| l == line),
+            "{line:?} missing from:\n{wire}"
+        );
+    }
+    assert!(
+        wire.lines()
+            .any(|l| l.starts_with("< Sec-WebSocket-Accept: ")),
+        "{wire}"
+    );
 }

@@ -64,6 +64,7 @@ async fn client_session_prints_the_article_lines() {
         lines,
         &mut out,
         TIMEOUT,
+        false,
     ))
     .await
     .expect("session");

@@ -17,25 +17,27 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use common::transcript::{Protocol, Transcript};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The client's end of the connection, after the handshake.
-type Connection = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Connection = WebSocketStream<Transcript<TcpStream>>;
 
 /// Lines of input, as they are typed (or piped in).
 pub type Lines = mpsc::Receiver<io::Result<String>>;
 
 /// The whole program: a session on `url` fed from standard input, printed to
 /// standard output. `timeout` bounds the connection and each wait for a reply,
-/// never the wait for the user to type.
-pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<()> {
-    session(url, stdin_lines(), &mut io::stdout(), timeout).await
+/// never the wait for the user to type. With `verbose`, standard error shows
+/// what crossed the wire: the upgrade request, the 101, then each frame.
+pub async fn run(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<()> {
+    session(url, stdin_lines(), &mut io::stdout(), timeout, verbose).await
 }
 
 /// Reads standard input on a thread of its own and passes each line on.
@@ -67,8 +69,9 @@ pub async fn session(
     lines: Lines,
     out: &mut impl Write,
     timeout: Duration,
+    verbose: bool,
 ) -> anyhow::Result<()> {
-    let mut ws = connect(url, timeout).await?;
+    let mut ws = connect(url, timeout, verbose).await?;
     let result = converse(url, &mut ws, lines, out, timeout).await;
     close(ws, timeout).await;
     result
@@ -109,24 +112,34 @@ async fn converse(
 }
 
 /// Opens the TCP connection and performs the HTTP upgrade handshake.
-async fn connect(url: &str, timeout: Duration) -> anyhow::Result<Connection> {
-    common::url::parse(url, "ws")?;
-    // `true`: turn off Nagle's algorithm, so each small frame is sent at once
-    // instead of waiting in case more data follows.
-    let handshake = tokio_tungstenite::connect_async_with_config(url, None, true);
-    let (ws, _response) = tokio::time::timeout(timeout, handshake)
-        .await
-        .map_err(|_| anyhow::anyhow!("no answer from {url} within {timeout:?} (see --timeout)"))?
-        .map_err(|err| match err {
-            Error::Io(io) => anyhow::Error::new(io).context(format!(
+async fn connect(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<Connection> {
+    let uri = common::url::parse(url, "ws")?;
+    let (host, port) = common::url::host_and_port(&uri, 80);
+    let handshake = async {
+        let stream = TcpStream::connect((host, port)).await.with_context(|| {
+            format!(
                 "could not connect to {url} (is the server running? \
                  start it with `cargo run -p ws-server`)"
-            )),
-            other => anyhow::anyhow!(
-                "{url} did not accept the WebSocket handshake (is it a WebSocket server?): {other}"
-            ),
+            )
         })?;
-    Ok(ws)
+        // Send each small frame at once, rather than letting Nagle's
+        // algorithm wait in case more data follows.
+        stream.set_nodelay(true)?;
+        let stream = Transcript::new(stream, Protocol::WebSocket, verbose);
+        // tungstenite's errors name their cause in their own text (and again
+        // as their `source`), so the text alone says it once.
+        let (ws, _response) = tokio_tungstenite::client_async(url, stream)
+            .await
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "{url} did not accept the WebSocket handshake (is it a WebSocket server?): {err}"
+                )
+            })?;
+        anyhow::Ok(ws)
+    };
+    tokio::time::timeout(timeout, handshake)
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer from {url} within {timeout:?} (see --timeout)"))?
 }
 
 /// Waits for the next line of input while still reading the socket.

@@ -19,10 +19,13 @@ struct Args {
     /// Seconds to wait for the connection, and for each reply, before giving up
     #[arg(long, default_value = "10", value_parser = common::cli::parse_seconds)]
     timeout: Duration,
+    /// Show on standard error what crosses the wire: the upgrade, then each frame
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    common::cli::exit_code(ws_client::run(&args.url, args.timeout).await)
+    common::cli::exit_code(ws_client::run(&args.url, args.timeout, args.verbose).await)
 }
