@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::counted::{Counted, Counters};
+use crate::counted::{self, Counted, Counters};
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -289,7 +289,7 @@ async fn client(
             counted_to = counters.read();
         }
         Method::WebSocket => {
-            let stream = Counted::connect(addr, &counters).await?;
+            let stream = counted::connect(addr, &counters).await?;
             let (mut ws, _) =
                 tokio_tungstenite::client_async(format!("ws://{addr}/"), stream).await?;
             connections += 1;
@@ -318,7 +318,7 @@ async fn http_connect(
     addr: SocketAddr,
     counters: &Counters,
 ) -> anyhow::Result<SendRequest<Empty<Bytes>>> {
-    let stream = Counted::connect(addr, counters).await?;
+    let stream = counted::connect(addr, counters).await?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     Ok(sender)

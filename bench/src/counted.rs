@@ -1,14 +1,12 @@
-//! A TCP stream that counts the bytes it sends and receives, so the
-//! benchmark can report what really crossed the wire rather than what a
-//! formula says should have.
+//! Counting the bytes a client's socket sends and receives, so the benchmark
+//! can report what really crossed the wire rather than what a formula says
+//! should have.
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use common::tap::{Tap, Watch};
 use tokio::net::TcpStream;
 
 /// Bytes sent and received so far, shared by the streams of one client.
@@ -28,63 +26,26 @@ impl Counters {
     }
 }
 
-/// A `TcpStream` whose reads and writes add to [`Counters`].
-pub(crate) struct Counted {
-    stream: TcpStream,
-    counters: Counters,
-}
+impl Watch for Counters {
+    fn sent(&mut self, bytes: &[u8]) {
+        self.sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    }
 
-impl Counted {
-    /// Connects to `addr`; everything this connection carries is counted.
-    pub(crate) async fn connect(
-        addr: std::net::SocketAddr,
-        counters: &Counters,
-    ) -> io::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            counters: counters.clone(),
-        })
+    fn received(&mut self, bytes: &[u8]) {
+        self.received
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 }
 
-impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.stream).poll_read(cx, buf);
-        let read = buf.filled().len() - before;
-        self.counters
-            .received
-            .fetch_add(read as u64, Ordering::Relaxed);
-        result
-    }
-}
+/// A TCP connection whose traffic adds to [`Counters`].
+pub(crate) type Counted = Tap<TcpStream, Counters>;
 
-impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.stream).poll_write(cx, buf);
-        if let Poll::Ready(Ok(written)) = result {
-            self.counters
-                .sent
-                .fetch_add(written as u64, Ordering::Relaxed);
-        }
-        result
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
+/// Connects to `addr`; everything this connection carries is counted.
+pub(crate) async fn connect(
+    addr: std::net::SocketAddr,
+    counters: &Counters,
+) -> io::Result<Counted> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(Tap::new(stream, counters.clone()))
 }

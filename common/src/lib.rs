@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod server;
+pub mod tap;
 pub mod transcript;
 pub mod url;
 

@@ -1,5 +1,6 @@
-//! `--verbose` for the clients: a stream that shows on standard error what
-//! really crosses the wire, `>` for what we send and `<` for what we receive.
+//! `--verbose` for the clients: a watcher (see `tap.rs`) that shows on
+//! standard error what really crosses the wire, `>` for what we send and `<`
+//! for what we receive.
 //!
 //! HTTP is text, so it is shown as it is, line by line. A WebSocket starts as
 //! HTTP (the upgrade request and the `101 Switching Protocols` answer, shown
@@ -8,11 +9,7 @@
 //! header: whether it is the final fragment, its opcode, its payload length,
 //! and whether it is masked.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::tap::Watch;
 
 /// What a connection carries after its HTTP head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,28 +20,22 @@ pub enum Protocol {
     WebSocket,
 }
 
-/// A stream that, when `verbose`, prints a transcript of its traffic.
-pub struct Transcript<S> {
-    inner: S,
+/// A [`Watch`] that, when `verbose`, prints a transcript of a stream's
+/// traffic; put it on a stream with [`Tap`](crate::tap::Tap).
+pub struct Transcript {
     sent: Direction,
     received: Direction,
     verbose: bool,
 }
 
-impl<S> Transcript<S> {
-    /// Wraps `inner`; prints only if `verbose`.
-    pub fn new(inner: S, protocol: Protocol, verbose: bool) -> Self {
+impl Transcript {
+    /// A transcript of a connection carrying `protocol`; silent unless `verbose`.
+    pub fn new(protocol: Protocol, verbose: bool) -> Self {
         Self {
-            inner,
             sent: Direction::new(">", protocol),
             received: Direction::new("<", protocol),
             verbose,
         }
-    }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
     }
 }
 
@@ -171,43 +162,17 @@ fn describe(bytes: &[u8]) -> Option<(usize, u64, String)> {
     Some((header_len, length, line))
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Transcript<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+impl Watch for Transcript {
+    fn sent(&mut self, bytes: &[u8]) {
         if self.verbose {
-            let this = &mut *self;
-            this.received.show(&buf.filled()[before..]);
+            self.sent.show(bytes);
         }
-        result
     }
-}
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Transcript<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(written)) = result {
-            if self.verbose {
-                self.sent.show(&buf[..written]);
-            }
+    fn received(&mut self, bytes: &[u8]) {
+        if self.verbose {
+            self.received.show(bytes);
         }
-        result
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use common::tap::Tap;
 use common::transcript::{Protocol, Transcript};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -78,7 +79,7 @@ async fn get(url: &str, verbose: bool) -> anyhow::Result<Response> {
     // Step 2, HTTP/1.1 on that connection. `handshake` only sets up hyper's
     // state; nothing is sent yet. `connection` is the task that moves bytes
     // between the socket and `sender`, so it runs beside us.
-    let stream = Transcript::new(stream, Protocol::Http, verbose);
+    let stream = Tap::new(stream, Transcript::new(Protocol::Http, verbose));
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .context("could not start HTTP on the connection")?;

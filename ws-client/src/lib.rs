@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use common::tap::Tap;
 use common::transcript::{Protocol, Transcript};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -27,7 +28,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 /// The client's end of the connection, after the handshake.
-type Connection = WebSocketStream<Transcript<TcpStream>>;
+type Connection = WebSocketStream<Tap<TcpStream, Transcript>>;
 
 /// Lines of input, as they are typed (or piped in).
 pub type Lines = mpsc::Receiver<io::Result<String>>;
@@ -125,7 +126,7 @@ async fn connect(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<
         // Send each small frame at once, rather than letting Nagle's
         // algorithm wait in case more data follows.
         stream.set_nodelay(true)?;
-        let stream = Transcript::new(stream, Protocol::WebSocket, verbose);
+        let stream = Tap::new(stream, Transcript::new(Protocol::WebSocket, verbose));
         // tungstenite's errors name their cause in their own text (and again
         // as their `source`), so the text alone says it once.
         let (ws, _response) = tokio_tungstenite::client_async(url, stream)
