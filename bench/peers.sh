@@ -45,7 +45,10 @@ free_port() {
 serve() {
     local name=$1 pattern=$2 tries
     shift 2
-    taskset -c 0 "$@" > "$work/$name.out" 2> "$work/$name.err" &
+    # Emptied before the server starts, so no earlier file is read as its output.
+    : > "$work/$name.out"
+    : > "$work/$name.err"
+    taskset -c 0 "$@" >> "$work/$name.out" 2>> "$work/$name.err" &
     pids+=($!)
     for ((tries = 0; tries < 100; tries++)); do
         grep -q -E -- "$pattern" "$work/$name.out" && return 0

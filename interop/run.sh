@@ -45,6 +45,8 @@ install_tools() {
     local missing=()
     command -v curl > /dev/null || missing+=(curl)
     command -v chromium > /dev/null || missing+=(chromium)
+    command -v node > /dev/null || missing+=(nodejs)
+    command -v npm > /dev/null || missing+=(npm)
     if ((${#missing[@]})); then
         echo "installing Debian packages: ${missing[*]}"
         apt-get update -qq && apt-get install -y -qq "${missing[@]}" > /dev/null || return 1
@@ -67,6 +69,12 @@ install_tools() {
         cargo install --quiet --locked websocat@1.14.1 --root "$cache/websocat" || return 1
     fi
 
+    # playwright-core drives Debian's Chromium; it downloads no browser.
+    if [[ ! -d $cache/node/node_modules/playwright-core ]]; then
+        echo "installing playwright-core (npm)"
+        npm install --silent --no-audit --no-fund --prefix "$cache/node" playwright-core@1.65.1 || return 1
+    fi
+
     "$root/interop/autobahn/install.sh" "$cache/autobahn" || return 1
 }
 
@@ -80,7 +88,12 @@ websocat=$cache/websocat/bin/websocat
 start() {
     local name=$1
     shift
-    "$@" > "$work/$name.out" 2> "$work/$name.err" &
+    # Emptied here, before the process starts: the redirection below happens
+    # in the background child, and until it does, waiting for a line could
+    # read an earlier check's file of the same name.
+    : > "$work/$name.out"
+    : > "$work/$name.err"
+    "$@" >> "$work/$name.out" 2>> "$work/$name.err" &
     pids+=($!)
 }
 
@@ -236,28 +249,19 @@ websocat_to_ws_server() {
         refuse "$work/ws.err" "ended:"
 }
 
-# Headless Chromium: a page (served over HTTP by Python's http.server; from
-# a file:// URL Chromium dumps the page before the reply arrives) connects
-# with `new WebSocket(...)`, sends a message and shows the reply.
+# Headless Chromium: a page (served over HTTP by Python's http.server)
+# connects with `new WebSocket(...)`, sends a message and shows the reply;
+# browser/check.js waits until the page shows it, and prints it.
 chromium_to_ws_server() {
-    local url port page
+    local url port reply
     start_server ws ws-server || return 1
     port=$(free_port)
     start pages "$py" -u -m http.server "$port" --bind 127.0.0.1 --directory "$root/interop/browser"
     wait_for "$work/pages.out" "^Serving HTTP" || return 1
-    page=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-        --disable-component-update --disable-sync --no-first-run \
-        --user-data-dir="$work/chromium-profile" --virtual-time-budget=5000 \
-        --dump-dom "http://127.0.0.1:$port/echo.html?ws=$url" 2> "$work/chromium.err") || {
-        cat "$work/chromium.err"
-        return 1
-    }
-    grep -q '<p id="reply">Server Response: hello from Chromium</p>' <<< "$page" || {
-        echo "the page shows:"
-        grep 'id="reply"' <<< "$page"
-        return 1
-    }
-    wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
+    reply=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" \
+        "http://127.0.0.1:$port/echo.html?ws=$url") || return 1
+    expect "$reply" "Server Response: hello from Chromium" "the page shows" &&
+        wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
 }
 
 # The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,
