@@ -39,7 +39,17 @@ impl Measurement {
 
 /// Starts a ws-server process, opens `connections` idle connections, and
 /// measures its memory.
+///
+/// Ctrl-C ends the measurement cleanly, so that the server process, which
+/// is killed when its handle is dropped, does not outlive this one.
 pub async fn run(connections: usize) -> anyhow::Result<Measurement> {
+    tokio::select! {
+        result = measure(connections) => result,
+        _ = tokio::signal::ctrl_c() => bail!("interrupted"),
+    }
+}
+
+async fn measure(connections: usize) -> anyhow::Result<Measurement> {
     #[cfg(unix)]
     rlimit::increase_nofile_limit(u64::MAX).context("could not raise the open-file limit")?;
     let (mut server, url) = start_server().await?;
