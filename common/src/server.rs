@@ -2,9 +2,14 @@
 //! socket with a helpful error, and wait for Ctrl-C or SIGTERM.
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+
+/// How long to wait before accepting again after `accept` failed.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Binds a TCP listener on `host:port`.
 ///
@@ -22,6 +27,26 @@ pub async fn bind(host: &str, port: u16) -> anyhow::Result<TcpListener> {
              choose another port with --port, or --port 0 for any free one)"
         )
     })
+}
+
+/// Accepts the next connection: the end of its TCP handshake, which the
+/// kernel has already completed on the listening socket.
+///
+/// When accepting fails, for example because the process is out of file
+/// descriptors, this logs it, waits a moment and tries again: retrying at
+/// once would only spin, and giving up would stop the server for every
+/// client. It is cancel safe, so a server can `select!` on it beside its
+/// shutdown signal.
+pub async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(accepted) => return accepted,
+            Err(err) => {
+                eprintln!("could not accept a connection: {err}; retrying");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
 }
 
 /// Starts listening for Ctrl-C (SIGINT) and SIGTERM (what `kill` and

@@ -69,11 +69,6 @@ pub const MAX_HEAD_SIZE: usize = 16 * 1024;
 /// How long shutdown waits for requests in flight before it drops them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// How long to wait before accepting again after `accept` failed, for example
-/// because the process ran out of file descriptors. Retrying at once would
-/// only spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
 /// The routes: one handler for every path.
 ///
 /// `fallback` catches whatever no route matched, which with no routes is
@@ -117,16 +112,9 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
 
     loop {
-        let stream = tokio::select! {
+        let (stream, _peer) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
-                Err(err) => {
-                    eprintln!("could not accept a connection: {err}; retrying");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                    continue;
-                }
-            },
+            accepted = common::server::accept(&listener) => accepted,
         };
         // hyper reads requests from the socket and writes the responses the
         // axum app gives it; `TokioIo` and `TowerToHyperService` only adapt

@@ -102,11 +102,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// we answer 503 anyway.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long to wait before accepting again after `accept` failed, for example
-/// because the process ran out of file descriptors. Retrying at once would
-/// only spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
 /// Choices a user makes on the command line (`ws-server --help` lists them).
 #[derive(Clone, Copy, Debug, clap::Args)]
 pub struct Options {
@@ -187,8 +182,8 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+            (stream, peer) = common::server::accept(&listener) => {
+                match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
                         let (stop, printer) = (stopping.clone(), printer.clone());
                         connections.spawn(handle_connection(stream, peer, options, printer, stop, slot));
@@ -196,12 +191,8 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
                     Err(_) => {
                         connections.spawn(refuse_busy(stream, options.max_connections));
                     }
-                },
-                Err(err) => {
-                    eprintln!("could not accept a connection: {err}; retrying");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
-            },
+            }
             // Collect finished tasks as we go, so the set does not grow forever.
             Some(_) = connections.join_next() => {}
         }
