@@ -5,6 +5,7 @@
 //! learner running ours for the first time should instead read what went
 //! wrong and what to do about it, on one line.
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -33,6 +34,20 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Awaits `work`, or gives up after `timeout` with the error
+/// "{what} within {timeout} (see --timeout)": a server that accepts a
+/// connection and then says nothing cannot make a client hang.
+pub async fn within<T>(
+    timeout: Duration,
+    what: impl FnOnce() -> String,
+    work: impl Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(timeout, work).await {
+        Ok(result) => result,
+        Err(_) => anyhow::bail!("{} within {timeout:?} (see --timeout)", what()),
     }
 }
 

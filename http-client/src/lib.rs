@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use common::tap::Tap;
 use common::transcript::{Protocol, Transcript};
 use http_body_util::{BodyExt, Empty};
@@ -47,10 +47,8 @@ pub async fn run(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<
 /// GETs `url`, giving up after `timeout`, so a server that accepts the
 /// connection but never answers cannot make the client hang.
 pub async fn fetch(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<Response> {
-    match tokio::time::timeout(timeout, get(url, verbose)).await {
-        Ok(result) => result,
-        Err(_) => bail!("no answer from {url} within {timeout:?} (see --timeout)"),
-    }
+    let no_answer = || format!("no answer from {url}");
+    common::cli::within(timeout, no_answer, get(url, verbose)).await
 }
 
 /// The article's two lines, each ending in a newline:

@@ -100,11 +100,8 @@ async fn converse(
             .with_context(|| format!("could not send to {url}"))?;
         writeln!(out, "{}", common::sent_message(&line))?;
 
-        let reply = tokio::time::timeout(timeout, next_reply(ws))
-            .await
-            .map_err(|_| {
-                anyhow::anyhow!("no reply from {url} within {timeout:?} (see --timeout)")
-            })??;
+        let no_reply = || format!("no reply from {url}");
+        let reply = common::cli::within(timeout, no_reply, next_reply(ws)).await?;
         writeln!(out, "{}", common::received_response(&reply))?;
     }
     // End the line the last prompt started, so the shell's prompt starts afresh.
@@ -138,9 +135,7 @@ async fn connect(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<
             })?;
         anyhow::Ok(ws)
     };
-    tokio::time::timeout(timeout, handshake)
-        .await
-        .map_err(|_| anyhow::anyhow!("no answer from {url} within {timeout:?} (see --timeout)"))?
+    common::cli::within(timeout, || format!("no answer from {url}"), handshake).await
 }
 
 /// Waits for the next line of input while still reading the socket.
