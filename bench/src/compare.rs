@@ -20,12 +20,13 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::counted::{self, Counted, Counters};
+use crate::counted::{self, Counters};
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -343,8 +344,11 @@ async fn http_get(
     Ok(())
 }
 
-/// One text message out, its echo back.
-async fn ws_echo(ws: &mut WebSocketStream<Counted>, message: &str) -> anyhow::Result<()> {
+/// One text message out, its echo back (pings and pongs skipped).
+pub(crate) async fn ws_echo<S>(ws: &mut WebSocketStream<S>, message: &str) -> anyhow::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     ws.send(Message::text(message)).await?;
     loop {
         match ws.next().await {

@@ -8,8 +8,7 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
+use anyhow::Context;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::server::conn::http1;
@@ -17,7 +16,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::Message;
 
 /// A bare hyper 1.x server: the article's body on every request, no router,
 /// no deadlines, no limits. The floor under http-server.
@@ -75,14 +73,7 @@ pub async fn ws_load(
                 .with_context(|| format!("could not connect to {url}"))?;
             let mut count = 0;
             while Instant::now() < deadline {
-                ws.send(Message::text(message.as_str())).await?;
-                loop {
-                    match ws.next().await {
-                        Some(Ok(Message::Text(_))) => break,
-                        Some(Ok(_)) => continue,
-                        _ => bail!("the server closed the connection"),
-                    }
-                }
+                crate::compare::ws_echo(&mut ws, &message).await?;
                 count += 1;
             }
             let _ = ws.close(None).await;
