@@ -11,6 +11,7 @@
 //! by [`TIMEOUT`], so a bug fails a test quickly instead of hanging it.
 
 pub mod raw;
+pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -109,27 +110,6 @@ pub async fn start_ws_server() -> InProcessServer {
 pub async fn start_ws_server_with(options: ws_server::Options) -> InProcessServer {
     InProcessServer::start(move |listener, shutdown| ws_server::serve(listener, options, shutdown))
         .await
-}
-
-/// A new client on `url` sends a message and gets the article's reply: the
-/// proof, after a test has misbehaved at a WebSocket server, that the server
-/// still serves everyone else.
-pub async fn assert_still_serves(url: &str) {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let (mut client, _) = within(tokio_tungstenite::connect_async(url))
-        .await
-        .expect("connect");
-    within(client.send(Message::text("still there?")))
-        .await
-        .expect("send");
-    let reply = within(client.next())
-        .await
-        .expect("a reply")
-        .expect("a message");
-    assert_eq!(reply, Message::text("Server Response: still there?"));
-    within(client.close(None)).await.expect("close");
-    while within(client.next()).await.is_some() {}
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, read, released.

@@ -35,7 +35,7 @@ async fn plain_http_gets_426_with_a_hint() {
         answer.ends_with("such as `cargo run -p ws-client`.\n"),
         "{answer}"
     );
-    tests::assert_still_serves(&server.ws_url()).await;
+    tests::ws::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -90,7 +90,7 @@ async fn broken_upgrade_requests_get_http_errors() {
         answer.contains("\r\nSec-WebSocket-Version: 13\r\n"),
         "{answer}"
     );
-    tests::assert_still_serves(&server.ws_url()).await;
+    tests::ws::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -108,7 +108,7 @@ async fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
     let mut byte = [0; 1];
     assert_eq!(within(silent.read(&mut byte)).await.unwrap(), 0, "closed");
     assert!(before.elapsed() >= Duration::from_secs(5));
-    tests::assert_still_serves(&server.ws_url()).await;
+    tests::ws::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -129,7 +129,7 @@ async fn a_silent_peer_is_pinged_then_dropped() {
     assert_eq!(first, 0x89, "FIN + ping");
     assert_eq!(payload, b"are you there?");
     raw::wait_for_close(&mut silent).await;
-    tests::assert_still_serves(&server.ws_url()).await;
+    tests::ws::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 
@@ -199,7 +199,7 @@ async fn a_client_that_never_reads_is_held_back_then_dropped() {
         }
     });
     dropped.await;
-    tests::assert_still_serves(&server.ws_url()).await;
+    tests::ws::assert_still_serves(&server.ws_url()).await;
     server.shutdown().await;
 }
 

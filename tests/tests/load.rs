@@ -13,16 +13,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use tests::{ServerProcess, assert_still_serves, within};
+use futures_util::StreamExt;
+use tests::ws::{self, Client, assert_still_serves};
+use tests::{ServerProcess, within};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How many connections the big test holds at once: the server's default cap.
 const CONNECTIONS: usize = 10_000;
@@ -57,14 +55,10 @@ async fn connect_and_echo(url: String, id: usize, slots: Arc<Semaphore>) -> (usi
 /// Sends `word` from client `id` and checks the reply names both.
 async fn echo(client: &mut Client, id: usize, word: &str) {
     let text = format!("{word} from {id}");
-    within(client.send(Message::text(text.as_str())))
-        .await
-        .unwrap();
-    let reply = within(client.next())
-        .await
-        .expect("a reply")
-        .expect("a message");
-    assert_eq!(reply, Message::text(format!("Server Response: {text}")));
+    assert_eq!(
+        ws::echo(client, &text).await,
+        format!("Server Response: {text}")
+    );
 }
 
 /// Ten thousand clients at once each get their own replies; then half of

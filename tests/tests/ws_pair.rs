@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tests::ws::{connect, echo, hang_up, receive};
 use tests::{TIMEOUT, raw, start_ws_server, within};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -12,41 +13,6 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A tokio-tungstenite client connected to `url`.
-async fn connect(url: &str) -> Client {
-    within(connect_async(url)).await.expect("connect").0
-}
-
-/// The next message the server sends.
-async fn receive(client: &mut Client) -> Message {
-    within(client.next())
-        .await
-        .expect("the connection ended")
-        .expect("a WebSocket error")
-}
-
-/// Sends `text` and returns the reply's text.
-async fn echo(client: &mut Client, text: &str) -> String {
-    within(client.send(Message::text(text)))
-        .await
-        .expect("send");
-    receive(client)
-        .await
-        .into_text()
-        .expect("a text reply")
-        .to_string()
-}
-
-/// Ends the conversation as a well-behaved client does: a close frame, then
-/// reading until the server's close frame has come back and the stream ends.
-async fn hang_up(mut client: Client) {
-    within(client.close(None)).await.expect("close");
-    while within(client.next()).await.is_some() {}
-}
 
 /// The client's session prints the article's lines for each line of input,
 /// then one more prompt, answered by the end of input.
