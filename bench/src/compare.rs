@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use common::feed::Feed;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -109,7 +110,7 @@ impl Row {
 
 /// Runs every method with every number of clients and returns the rows.
 pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
-    let servers = Servers::start().await?;
+    let servers = Servers::start(Feed::new()).await?;
     let mut rows = Vec::new();
     for method in Method::ALL {
         for &clients in &settings.clients {
@@ -157,7 +158,7 @@ struct Servers {
 }
 
 impl Servers {
-    async fn start() -> anyhow::Result<Self> {
+    async fn start(feed: Feed) -> anyhow::Result<Self> {
         let http_listener = TcpListener::bind("127.0.0.1:0").await?;
         let ws_listener = TcpListener::bind("127.0.0.1:0").await?;
         let (http, ws) = (http_listener.local_addr()?, ws_listener.local_addr()?);
@@ -171,10 +172,10 @@ impl Servers {
             ..ws_server::Options::default()
         };
         let tasks = vec![
-            tokio::spawn(http_server::serve(http_listener, async {
+            tokio::spawn(http_server::serve(http_listener, feed.clone(), async {
                 let _ = http_stopped.await;
             })),
-            tokio::spawn(ws_server::serve(ws_listener, options, async {
+            tokio::spawn(ws_server::serve(ws_listener, options, feed, async {
                 let _ = ws_stopped.await;
             })),
         ];

@@ -120,7 +120,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 quiet: true,
                 ..ws_server::Options::default()
             };
-            ws_server::run(common::DEFAULT_HOST, 0, options).await?;
+            let tick_interval = std::time::Duration::from_secs(1);
+            ws_server::run(common::DEFAULT_HOST, 0, options, tick_interval).await?;
         }
     }
     Ok(())

@@ -9,6 +9,7 @@
 //! `f"Server Response: {message}"`, `input("Enter a message: ")` and the rest.
 
 pub mod cli;
+pub mod feed;
 pub mod server;
 pub mod tap;
 pub mod transcript;

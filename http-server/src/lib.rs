@@ -44,13 +44,26 @@
 //! (then the connection is dropped), a size limit for it (past it,
 //! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
 //! hyper answers a request it cannot parse with `400 Bad Request` itself.
+//!
+//! # Beyond the article: demonstrations
+//!
+//! A few paths show what the article only describes: `/tick/...` serves a
+//! live feed the three ways HTTP can imitate a server push (`feed.rs`), and
+//! `/demo` is a page that puts HTTP and WebSocket side by side in a browser
+//! (`demo.html`). Every other path gets the article's answer.
+
+mod feed;
+
+pub use feed::LONG_POLL_WAIT;
 
 use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
+use axum::response::Html;
 use axum::routing::get;
+use common::feed::Feed;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -69,17 +82,19 @@ pub const MAX_HEAD_SIZE: usize = 16 * 1024;
 /// How long shutdown waits for requests in flight before it drops them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The routes: one handler for every path.
+/// The routes: the article's handler for every path but the demonstrations'.
 ///
-/// `fallback` catches whatever no route matched, which with no routes is
-/// everything, so `/`, `/index.html` and `/any/thing` all get the same page,
-/// as with the article's `do_GET`. `get(...)` also answers `HEAD` (same
+/// `fallback` catches whatever no route matched, so `/`, `/index.html` and
+/// `/any/thing` all get the same page, as with the article's `do_GET`. `get(...)` also answers `HEAD` (same
 /// headers, no body) and answers any other method with `405 Method Not
 /// Allowed` and an `Allow` header.
 ///
 /// It is a function of its own so tests can call it without opening a socket.
-pub fn app() -> Router {
-    Router::new().fallback(get(hello))
+pub fn app(feed: Feed) -> Router {
+    Router::new()
+        .route("/demo", get(demo))
+        .merge(feed::routes(feed))
+        .fallback(get(hello))
 }
 
 /// The article's `do_GET`: status 200, one header, the body.
@@ -93,16 +108,24 @@ async fn hello() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) 
     )
 }
 
-/// Serves HTTP on `listener` until `shutdown` completes.
+/// The demonstration page: plain HTML and a little JavaScript, compiled
+/// into the program so it works from any directory.
+async fn demo() -> Html<&'static str> {
+    Html(include_str!("demo.html"))
+}
+
+/// Serves HTTP on `listener`, with `feed` behind `/tick/...`, until
+/// `shutdown` completes.
 ///
 /// Each accepted connection gets its own task, so one slow or broken client
 /// cannot hold up another; errors on one connection end only that connection.
-/// On shutdown it stops accepting, lets requests in flight finish, closes
-/// idle keep-alive connections, and returns within [`SHUTDOWN_GRACE`].
+/// On shutdown it stops accepting, closes the feed (which ends its streams
+/// and long polls), lets requests in flight finish, closes idle keep-alive
+/// connections, and returns within [`SHUTDOWN_GRACE`].
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
-    let app = app();
+pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {
+    let app = app(feed.clone());
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
@@ -130,15 +153,17 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
 
     // Closing the listener makes the kernel refuse new connections.
     drop(listener);
+    feed.close();
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
 }
 
-/// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
-pub async fn run(host: &str, port: u16) -> anyhow::Result<()> {
+/// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
+/// a feed that ticks every `tick_interval`.
+pub async fn run(host: &str, port: u16, tick_interval: Duration) -> anyhow::Result<()> {
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
-    serve(listener, shutdown).await;
+    serve(listener, Feed::ticking(tick_interval), shutdown).await;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! Run: `cargo run -p http-server -- --help`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -18,10 +19,13 @@ struct Args {
     /// Port to listen on (0 for any free port; the started line shows which)
     #[arg(long, default_value_t = common::HTTP_PORT)]
     port: u16,
+    /// Seconds between two ticks of the demonstration feed (/tick/...)
+    #[arg(long, default_value = "1", value_parser = common::cli::parse_seconds)]
+    tick_interval: Duration,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    common::cli::exit_code(http_server::run(&args.host, args.port).await)
+    common::cli::exit_code(http_server::run(&args.host, args.port, args.tick_interval).await)
 }

@@ -21,6 +21,7 @@ use std::process::{ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::feed::Feed;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
@@ -45,15 +46,18 @@ pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct InProcessServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The feed it serves under `/tick`. Nothing ticks it: a test makes each
+    /// tick with `feed.publish()`, so what a client prints is exact.
+    pub feed: Feed,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
 impl InProcessServer {
-    /// Binds 127.0.0.1:0 and runs `serve(listener, shutdown)` in a task.
+    /// Binds 127.0.0.1:0 and runs `serve(listener, feed, shutdown)` in a task.
     async fn start<F, Fut>(serve: F) -> Self
     where
-        F: FnOnce(TcpListener, Shutdown) -> Fut,
+        F: FnOnce(TcpListener, Feed, Shutdown) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -62,8 +66,14 @@ impl InProcessServer {
         let shutdown: Shutdown = Box::pin(async move {
             let _ = stopped.await;
         });
-        let task = tokio::spawn(serve(listener, shutdown));
-        Self { addr, stop, task }
+        let feed = Feed::new();
+        let task = tokio::spawn(serve(listener, feed.clone(), shutdown));
+        Self {
+            addr,
+            feed,
+            stop,
+            task,
+        }
     }
 
     /// `http://` and the address.
@@ -108,8 +118,10 @@ pub async fn start_ws_server() -> InProcessServer {
 
 /// Starts [`ws_server::serve`] in-process with `options`.
 pub async fn start_ws_server_with(options: ws_server::Options) -> InProcessServer {
-    InProcessServer::start(move |listener, shutdown| ws_server::serve(listener, options, shutdown))
-        .await
+    InProcessServer::start(move |listener, feed, shutdown| {
+        ws_server::serve(listener, options, feed, shutdown)
+    })
+    .await
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, read, released.

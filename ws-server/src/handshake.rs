@@ -23,9 +23,10 @@ const MAX_HEADERS: usize = 32;
 /// How the handshake ended.
 pub(crate) enum Handshake {
     /// We answered 101: from now on both sides speak WebSocket frames.
+    /// `path` is the path the client asked for, without any query string;
     /// `early` holds any bytes that came right behind the request (a client
     /// may send its first frame without waiting for our answer).
-    Upgraded { early: Vec<u8> },
+    Upgraded { path: String, early: Vec<u8> },
     /// We answered with an HTTP error, or the peer left; the connection is done.
     Refused,
 }
@@ -90,8 +91,8 @@ pub(crate) async fn accept(stream: &mut TcpStream) -> io::Result<Handshake> {
             return Ok(Handshake::Refused);
         }
     };
-    match accept_key(&head) {
-        Ok(key) => {
+    match check(&head) {
+        Ok(Upgrade { key, path }) => {
             // The answer that turns this HTTP connection into a WebSocket.
             // `Sec-WebSocket-Accept` proves we read the client's key: it is
             // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
@@ -100,7 +101,7 @@ pub(crate) async fn accept(stream: &mut TcpStream) -> io::Result<Handshake> {
                  Connection: Upgrade\r\nSec-WebSocket-Accept: {key}\r\n\r\n"
             );
             stream.write_all(answer.as_bytes()).await?;
-            Ok(Handshake::Upgraded { early })
+            Ok(Handshake::Upgraded { path, early })
         }
         Err(refusal) => {
             refusal.send(stream).await?;
@@ -145,10 +146,17 @@ fn find_blank_line(bytes: &[u8]) -> Option<usize> {
         .map(|start| start + 4)
 }
 
-/// Checks an upgrade request, rule by rule, and returns the
-/// `Sec-WebSocket-Accept` value for it, or the refusal that explains
-/// which rule it broke.
-pub(crate) fn accept_key(head: &[u8]) -> Result<String, Refusal> {
+/// An upgrade request that passed every check.
+pub(crate) struct Upgrade {
+    /// The `Sec-WebSocket-Accept` value that answers the client's key.
+    key: String,
+    /// The path asked for (`/`, `/tick`, `/chat`), without a query string.
+    path: String,
+}
+
+/// Checks an upgrade request, rule by rule, and returns what the answer
+/// needs, or the refusal that explains which rule it broke.
+pub(crate) fn check(head: &[u8]) -> Result<Upgrade, Refusal> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(head) {
@@ -212,7 +220,16 @@ pub(crate) fn accept_key(head: &[u8]) -> Result<String, Refusal> {
     }
     // 4. `Sec-WebSocket-Key`: 16 random bytes, in base64.
     match header("Sec-WebSocket-Key") {
-        Some(key) if is_valid_key(key) => Ok(derive_accept_key(key.as_bytes())),
+        Some(key) if is_valid_key(key) => Ok(Upgrade {
+            key: derive_accept_key(key.as_bytes()),
+            path: request
+                .path
+                .unwrap_or("/")
+                .split('?')
+                .next()
+                .unwrap_or("/")
+                .to_string(),
+        }),
         _ => Err(Refusal::new(
             "400 Bad Request",
             "",
@@ -244,10 +261,9 @@ mod tests {
         let request = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
                         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
                         Sec-WebSocket-Version: 13\r\n\r\n";
-        assert_eq!(
-            accept_key(request).ok().as_deref(),
-            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
-        );
+        let upgrade = check(request).ok().expect("a valid upgrade request");
+        assert_eq!(upgrade.key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(upgrade.path, "/chat");
     }
 
     /// Keys that are not 16 bytes of base64 are refused.

@@ -53,7 +53,15 @@
 //! cannot make replies pile up), and an RFC 6455 close code for each way a
 //! peer can break the protocol. The handshake itself is in `handshake.rs`, the heartbeat in
 //! `heartbeat.rs`, and the printing of `Received Message` lines in `printer.rs`.
+//!
+//! # Beyond the article: demonstrations
+//!
+//! Two paths show what only a WebSocket can do: at `/tick` the server pushes
+//! the live feed (`common::feed`) to the client without being asked, and at
+//! `/chat` every member's messages go to everyone in the room (`chat.rs`).
+//! Every other path gets the article's echo.
 
+mod chat;
 mod handshake;
 mod heartbeat;
 mod printer;
@@ -63,6 +71,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::feed::{Feed, Subscription};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -73,6 +82,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error, Message};
 
+use crate::chat::{Member, Room};
 use crate::handshake::{Handshake, Refusal};
 use crate::heartbeat::Heartbeat;
 use crate::printer::Printer;
@@ -142,14 +152,20 @@ impl Default for Options {
     }
 }
 
-/// The whole program: bind, say where, serve until Ctrl-C or SIGTERM.
-pub async fn run(host: &str, port: u16, options: Options) -> anyhow::Result<()> {
+/// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
+/// a feed that ticks every `tick_interval`.
+pub async fn run(
+    host: &str,
+    port: u16,
+    options: Options,
+    tick_interval: Duration,
+) -> anyhow::Result<()> {
     raise_open_file_limit();
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("ws://{}", listener.local_addr()?);
     println!("{}", common::ws_server_started(&url));
-    serve(listener, options, shutdown).await;
+    serve(listener, options, Feed::ticking(tick_interval), shutdown).await;
     Ok(())
 }
 
@@ -165,17 +181,29 @@ fn raise_open_file_limit() {
 
 /// Accepts WebSocket clients on `listener` until `shutdown` completes, each
 /// in a task of its own, so clients are served side by side and one that
-/// misbehaves ends only its own connection.
+/// misbehaves ends only its own connection. `feed` is what `/tick` pushes.
 ///
 /// On shutdown it stops accepting, sends every connected client a close
 /// frame with code 1001 ("going away"), and returns once each connection has
 /// finished its close handshake (or five seconds have passed).
-pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    options: Options,
+    feed: Feed,
+    shutdown: impl Future<Output = ()>,
+) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let (printer, printing) = Printer::start(options.quiet);
+    let shared = Shared {
+        options,
+        printer,
+        feed,
+        room: Arc::default(),
+        stop: stopping,
+    };
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
@@ -185,8 +213,7 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
             (stream, peer) = common::server::accept(&listener) => {
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
-                        let (stop, printer) = (stopping.clone(), printer.clone());
-                        connections.spawn(handle_connection(stream, peer, options, printer, stop, slot));
+                        connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
                     }
                     Err(_) => {
                         connections.spawn(refuse_busy(stream, options.max_connections));
@@ -200,11 +227,26 @@ pub async fn serve(listener: TcpListener, options: Options, shutdown: impl Futur
 
     // Closing the listener makes the kernel refuse new connections.
     drop(listener);
+    shared.feed.close();
     stop.send_replace(());
     while connections.join_next().await.is_some() {}
     // The last lines are printed before `serve` returns.
-    drop(printer);
+    drop(shared);
     let _ = printing.await;
+}
+
+/// What every connection task gets a handle on.
+#[derive(Clone)]
+struct Shared {
+    options: Options,
+    /// Prints the `Received Message` lines.
+    printer: Printer,
+    /// The feed `/tick` pushes.
+    feed: Feed,
+    /// The room of `/chat`.
+    room: Arc<Room>,
+    /// Changes when the server shuts down.
+    stop: watch::Receiver<()>,
 }
 
 /// Past the connection cap: read the client's request (briefly) and answer
@@ -225,25 +267,22 @@ async fn refuse_busy(mut stream: TcpStream, limit: usize) {
 async fn handle_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    options: Options,
-    printer: Printer,
-    stop: watch::Receiver<()>,
+    shared: Shared,
     _slot: OwnedSemaphorePermit,
 ) {
-    match echo(stream, options, printer, stop).await {
+    match converse(stream, shared).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
         Err(err) => eprintln!("connection from {peer} ended: {err}"),
     }
 }
 
-/// The article's `echo` handler: the handshake, then one reply per message,
-/// until the client closes, goes silent, or the server shuts down.
-async fn echo(
-    mut stream: TcpStream,
-    options: Options,
-    printer: Printer,
-    mut stop: watch::Receiver<()>,
-) -> Result<(), Error> {
+/// One client's whole conversation: the handshake, then the article's echo
+/// (or the feed, or the room, by path), until the client closes, goes
+/// silent, or the server shuts down.
+async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
+    let Shared {
+        options, mut stop, ..
+    } = shared.clone();
     // Each frame is a whole message: send it at once, rather than letting
     // Nagle's algorithm hold small writes back in case more data follows.
     stream.set_nodelay(true)?;
@@ -252,9 +291,9 @@ async fn echo(
     // hold this task (and its socket) forever, so the handshake has a
     // deadline, and shutting down does not wait for it.
     let deadline = Duration::from_secs(options.handshake_timeout);
-    let early = tokio::select! {
+    let (path, early) = tokio::select! {
         result = tokio::time::timeout(deadline, handshake::accept(&mut stream)) => match result {
-            Ok(Ok(Handshake::Upgraded { early })) => early,
+            Ok(Ok(Handshake::Upgraded { path, early })) => (path, early),
             // Refused with an HTTP error, gone, or too slow: nothing more to do.
             Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(()),
         },
@@ -264,6 +303,7 @@ async fn echo(
         WebSocketStream::from_partially_read(stream, early, Role::Server, Some(config(&options)))
             .await;
 
+    let mut service = Service::for_path(&path, shared);
     let mut heartbeat = Heartbeat::new(options.ping_interval);
     loop {
         tokio::select! {
@@ -271,10 +311,7 @@ async fn echo(
                 heartbeat.heard();
                 match message {
                     Some(Ok(message)) => {
-                        if let Message::Text(text) = &message {
-                            printer.print(common::received_message(text)).await;
-                        }
-                        if let Some(reply) = reply_to(message, options) {
+                        if let Some(reply) = service.answer(message, options).await {
                             send(&mut ws, reply).await?;
                         }
                     }
@@ -292,6 +329,13 @@ async fn echo(
                     None => return Ok(()),
                 }
             }
+            push = service.push() => match push {
+                Push::Send(message) => send(&mut ws, message).await?,
+                Push::Close(frame) => {
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.close(Some(frame))).await;
+                    return Ok(());
+                }
+            },
             () = heartbeat.tick() => {
                 if heartbeat.peer_is_gone() {
                     // No pong (nor anything else) for a whole interval after a
@@ -318,6 +362,92 @@ async fn echo(
                 };
                 return tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await.unwrap_or(Ok(()));
             }
+        }
+    }
+}
+
+/// What a connection does after the handshake, chosen by the path it asked for.
+enum Service {
+    /// Any path but the two below: the article's echo.
+    Echo(Printer),
+    /// `/tick`: the feed, pushed as each tick is made, with no request.
+    Tick {
+        feed: Subscription,
+        /// The last tick sent.
+        last: u64,
+    },
+    /// `/chat`: a member of the room.
+    Chat(Member),
+}
+
+/// What a service wants sent to its client unasked.
+enum Push {
+    Send(Message),
+    /// Close the connection, with this code and reason.
+    Close(CloseFrame),
+}
+
+impl Service {
+    fn for_path(path: &str, shared: Shared) -> Self {
+        match path {
+            "/tick" => Service::Tick {
+                feed: shared.feed.subscribe(),
+                last: 0,
+            },
+            "/chat" => Service::Chat(shared.room.join()),
+            _ => Service::Echo(shared.printer),
+        }
+    }
+
+    /// Takes one message from the client, and returns the reply, if any.
+    async fn answer(&mut self, message: Message, options: Options) -> Option<Message> {
+        match self {
+            Service::Echo(printer) => {
+                if let Message::Text(text) = &message {
+                    printer.print(common::received_message(text)).await;
+                }
+                reply_to(message, options)
+            }
+            // The feed flows one way: what a client says to it is ignored.
+            Service::Tick { .. } => None,
+            // The room's answer arrives through `push`, like everyone else's
+            // lines. The room is for text: binary messages are ignored.
+            Service::Chat(member) => {
+                if let Message::Text(text) = &message {
+                    member.say(text);
+                }
+                None
+            }
+        }
+    }
+
+    /// Waits until there is something to send the client unasked: the next
+    /// tick, or the room's next line. (It is dropped and called again each
+    /// time round the loop, so it keeps nothing but in `self`.)
+    async fn push(&mut self) -> Push {
+        match self {
+            // The echo only ever answers.
+            Service::Echo(_) => std::future::pending().await,
+            Service::Tick { feed, last } => match feed.next_after(*last).await {
+                // On the wire: one unmasked text frame (opcode 1) holding the
+                // tick's JSON, with no request before it.
+                Some(tick) => {
+                    *last = tick.seq;
+                    Push::Send(Message::text(tick.to_json()))
+                }
+                // The feed is closed only when the server shuts down, which
+                // closes this connection through `stop`.
+                None => std::future::pending().await,
+            },
+            Service::Chat(member) => match member.next().await {
+                Some(line) => Push::Send(Message::Text(line)),
+                // Dropped from the room for falling behind: close with 1008,
+                // "policy violation", and say which policy.
+                None => Push::Close(CloseFrame {
+                    code: CloseCode::Policy,
+                    reason: "too slow: fell too far behind the room".into(),
+                }),
+            },
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Run: `cargo run -p ws-server -- --help`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -18,6 +19,9 @@ struct Args {
     /// Port to listen on (0 for any free port; the started line shows which)
     #[arg(long, default_value_t = common::WS_PORT)]
     port: u16,
+    /// Seconds between two ticks of the feed that /tick pushes
+    #[arg(long, default_value = "1", value_parser = common::cli::parse_seconds)]
+    tick_interval: Duration,
     #[command(flatten)]
     options: ws_server::Options,
 }
@@ -25,5 +29,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    common::cli::exit_code(ws_server::run(&args.host, args.port, args.options).await)
+    common::cli::exit_code(
+        ws_server::run(&args.host, args.port, args.options, args.tick_interval).await,
+    )
 }
