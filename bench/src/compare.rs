@@ -27,7 +27,9 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::counted::{self, Counters};
+use common::tap::Counters;
+
+use crate::counted;
 
 /// What to measure.
 #[derive(Clone, Debug)]

@@ -3,39 +3,9 @@
 //! should have.
 
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::tap::{Tap, Watch};
+use common::tap::{Counters, Tap};
 use tokio::net::TcpStream;
-
-/// Bytes sent and received so far, shared by the streams of one client.
-#[derive(Clone, Default)]
-pub(crate) struct Counters {
-    sent: Arc<AtomicU64>,
-    received: Arc<AtomicU64>,
-}
-
-impl Counters {
-    /// (sent, received) so far.
-    pub(crate) fn read(&self) -> (u64, u64) {
-        (
-            self.sent.load(Ordering::Relaxed),
-            self.received.load(Ordering::Relaxed),
-        )
-    }
-}
-
-impl Watch for Counters {
-    fn sent(&mut self, bytes: &[u8]) {
-        self.sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    }
-
-    fn received(&mut self, bytes: &[u8]) {
-        self.received
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    }
-}
 
 /// A TCP connection whose traffic adds to [`Counters`].
 pub(crate) type Counted = Tap<TcpStream, Counters>;

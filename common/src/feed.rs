@@ -21,8 +21,10 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-/// The path of the feed on both servers (`/tick`, `/tick/latest`, ...).
-pub const TICK_PATH: &str = "/tick";
+/// How long http-server holds a long-poll request when no tick comes; then
+/// it answers `204 No Content` and the client simply asks again. Well under
+/// the minute after which proxies tend to give up on a silent response.
+pub const LONG_POLL_WAIT: Duration = Duration::from_secs(25);
 
 /// One event of the feed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,14 +57,59 @@ impl Tick {
     }
 }
 
-/// What a client prints when a tick arrives, with how long it took to come.
-pub fn arrival_line(tick: &Tick, delay: Duration) -> String {
-    format!(
-        "tick {}: price {:.2}, delivered in {:.2} ms",
-        tick.seq,
-        tick.price,
-        delay.as_secs_f64() * 1000.0
-    )
+/// What a feed client saw: the ticks, and what it took to get them.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// How long each tick took from its making to its arrival, in order.
+    pub delays: Vec<Duration>,
+    /// HTTP requests sent (for a WebSocket, the one upgrade request).
+    pub requests: u64,
+    /// TCP connections opened.
+    pub connections: u64,
+    /// Bytes sent, all told (as counted by a [`Counters`](crate::tap::Counters)).
+    pub sent: u64,
+    /// Bytes received, all told.
+    pub received: u64,
+}
+
+impl Delivery {
+    /// Records a tick that has just arrived and returns the line a client
+    /// prints for it, e.g. `tick 7: price 100.75, delivered in 0.31 ms`.
+    pub fn arrived(&mut self, tick: &Tick) -> String {
+        let delay = tick.age();
+        self.delays.push(delay);
+        format!(
+            "tick {}: price {:.2}, delivered in {:.2} ms",
+            tick.seq,
+            tick.price,
+            delay.as_secs_f64() * 1000.0
+        )
+    }
+
+    /// Whether `count` ticks have arrived (never, when `count` is `None`:
+    /// a client without `--count` follows the feed until stopped).
+    pub fn reached(&self, count: Option<u64>) -> bool {
+        count.is_some_and(|count| self.delays.len() as u64 >= count)
+    }
+
+    /// The line a client prints at the end, e.g. `3 ticks, 5 requests, 1
+    /// connection, 612 bytes sent, 1230 bytes received`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}, {}, {}, {} bytes sent, {} bytes received",
+            plural(self.delays.len() as u64, "tick"),
+            plural(self.requests, "request"),
+            plural(self.connections, "connection"),
+            self.sent,
+            self.received
+        )
+    }
+}
+
+/// `1 tick`, `2 ticks`.
+fn plural(count: u64, noun: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} {noun}{s}")
 }
 
 /// The feed a server delivers: the latest tick, and a way to wait for the

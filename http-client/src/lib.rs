@@ -13,18 +13,29 @@
 //! HTTP/1.1 request written on it and a response read back. It uses hyper, the
 //! HTTP library underneath axum, at its lowest level, where we own the
 //! connection.
+//!
+//! # Beyond the article: the feed
+//!
+//! With `--poll`, `--long-poll` or `--stream`, the client follows
+//! http-server's live feed instead, in one of the three ways HTTP can
+//! imitate a server push (`feed.rs`).
+
+mod feed;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use common::tap::Tap;
+use common::tap::{Tap, Watch};
 use common::transcript::{Protocol, Transcript};
 use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
+use hyper::body::{Bytes, Incoming};
+use hyper::client::conn::http1::SendRequest;
 use hyper::header::HOST;
-use hyper::{Request, StatusCode};
+use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+pub use feed::{Method, follow};
 
 /// What the client keeps of the server's answer: the two things it prints.
 #[derive(Debug)]
@@ -64,60 +75,98 @@ pub fn report(response: &Response) -> String {
 /// One HTTP/1.1 GET on a connection of its own.
 async fn get(url: &str, verbose: bool) -> anyhow::Result<Response> {
     let uri = common::url::parse(url, "http")?;
-    let (host, port) = common::url::host_and_port(&uri, 80);
-
-    // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
-    let stream = TcpStream::connect((host, port)).await.with_context(|| {
-        format!(
-            "could not connect to {url} (is the server running? \
-             start it with `cargo run -p http-server`)"
-        )
-    })?;
-
-    // Step 2, HTTP/1.1 on that connection. `handshake` only sets up hyper's
-    // state; nothing is sent yet. `connection` is the task that moves bytes
-    // between the socket and `sender`, so it runs beside us.
-    let stream = Tap::new(stream, Transcript::new(Protocol::Http, verbose));
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .context("could not start HTTP on the connection")?;
-    tokio::spawn(connection);
-
-    // The request hyper writes is three lines of text and a blank line:
-    //   GET /path HTTP/1.1
-    //   host: localhost:8000
-    //
-    // `Host` is the only header HTTP/1.1 requires: it names the site, since
-    // one address may serve many. A GET has no body.
+    let watch = Transcript::new(Protocol::Http, verbose);
+    let mut connection = Connection::open(url, &uri, watch).await?;
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let authority = uri.authority().map_or(host, |a| a.as_str());
-    let request = Request::get(path)
-        .header(HOST, authority)
-        .body(Empty::<Bytes>::new())
-        .context("could not build the request")?;
-
-    let response = sender.send_request(request).await.map_err(|err| {
-        let what = if err.is_parse() {
-            "answered with something that is not HTTP"
-        } else {
-            "closed the connection without answering"
-        };
-        anyhow::Error::new(err).context(format!("{url} {what}"))
-    })?;
-
-    // The status line and headers have arrived; the body follows, as many
-    // bytes as `Content-Length` said (or in chunks, or until the server closes).
+    let response = connection.get(path).await?;
     let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .with_context(|| format!("{url} closed the connection in the middle of its answer"))?
-        .to_bytes();
-    Ok(Response {
-        status,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    let body = connection.text(response).await?;
+    Ok(Response { status, body })
+}
+
+/// An HTTP/1.1 connection of our own, on which requests go one after
+/// another (the feed's polling clients send many on one connection).
+struct Connection {
+    sender: SendRequest<Empty<Bytes>>,
+    /// What the `Host` header says: the URL's `host:port`.
+    authority: String,
+    /// The URL as the user gave it, for error messages.
+    url: String,
+}
+
+impl Connection {
+    /// Opens the TCP connection to `uri`'s server, whose traffic `watch` sees.
+    async fn open(
+        url: &str,
+        uri: &Uri,
+        watch: impl Watch + Send + Unpin + 'static,
+    ) -> anyhow::Result<Self> {
+        let (host, port) = common::url::host_and_port(uri, 80);
+
+        // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
+        let stream = TcpStream::connect((host, port)).await.with_context(|| {
+            format!(
+                "could not connect to {url} (is the server running? \
+                 start it with `cargo run -p http-server`)"
+            )
+        })?;
+
+        // Step 2, HTTP/1.1 on that connection. `handshake` only sets up
+        // hyper's state; nothing is sent yet. `connection` is the task that
+        // moves bytes between the socket and `sender`, so it runs beside us.
+        let stream = Tap::new(stream, watch);
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .context("could not start HTTP on the connection")?;
+        tokio::spawn(connection);
+        Ok(Self {
+            sender,
+            authority: uri.authority().map_or(host, |a| a.as_str()).to_string(),
+            url: url.to_string(),
+        })
+    }
+
+    /// Sends `GET path` and waits for the status line and headers.
+    async fn get(&mut self, path: &str) -> anyhow::Result<hyper::Response<Incoming>> {
+        // The request hyper writes is three lines of text and a blank line:
+        //   GET /path HTTP/1.1
+        //   host: localhost:8000
+        //
+        // `Host` is the only header HTTP/1.1 requires: it names the site,
+        // since one address may serve many. A GET has no body.
+        let request = Request::get(path)
+            .header(HOST, &self.authority)
+            .body(Empty::<Bytes>::new())
+            .context("could not build the request")?;
+
+        self.sender.send_request(request).await.map_err(|err| {
+            let what = if err.is_parse() {
+                "answered with something that is not HTTP"
+            } else {
+                "closed the connection without answering"
+            };
+            anyhow::Error::new(err).context(format!("{} {what}", self.url))
+        })
+    }
+
+    /// Reads a response's whole body as text. Bytes that are not UTF-8 are
+    /// shown as `�`, as a browser would, rather than failing.
+    async fn text(&self, response: hyper::Response<Incoming>) -> anyhow::Result<String> {
+        // The status line and headers have arrived; the body follows, as many
+        // bytes as `Content-Length` said (or in chunks, or until the server closes).
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .with_context(|| {
+                format!(
+                    "{} closed the connection in the middle of its answer",
+                    self.url
+                )
+            })?
+            .to_bytes();
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@
 //! ws-server. The feed itself is `common::feed`.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -23,14 +22,9 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use common::feed::{Feed, Tick};
+use common::feed::{Feed, LONG_POLL_WAIT, Tick};
 use futures_util::Stream;
 use serde::Deserialize;
-
-/// How long a long-poll request is held when no tick comes; then the answer
-/// is `204 No Content` and the client simply asks again. Well under the
-/// minute after which proxies tend to give up on a silent response.
-pub const LONG_POLL_WAIT: Duration = Duration::from_secs(25);
 
 /// The three feed routes, under `/tick`.
 pub(crate) fn routes(feed: Feed) -> Router {

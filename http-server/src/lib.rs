@@ -54,8 +54,6 @@
 
 mod feed;
 
-pub use feed::LONG_POLL_WAIT;
-
 use std::future::Future;
 use std::time::Duration;
 

@@ -334,3 +334,41 @@ pub fn assert_one_line_error(output: &Output, words: &[&str]) {
         assert!(stderr.contains(word), "{word:?} missing from {stderr:?}");
     }
 }
+
+/// A `Write` that hands each complete line to a channel, so a test can
+/// watch a client's output as it is printed, from another task.
+pub struct LineSink {
+    lines: tokio::sync::mpsc::UnboundedSender<String>,
+    partial: Vec<u8>,
+}
+
+impl LineSink {
+    /// The sink, and where its lines come out.
+    pub fn new() -> (Self, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let (lines, printed) = tokio::sync::mpsc::unbounded_channel();
+        let sink = Self {
+            lines,
+            partial: Vec::new(),
+        };
+        (sink, printed)
+    }
+}
+
+impl std::io::Write for LineSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &byte in bytes {
+            if byte == b'\n' {
+                let line = text(&std::mem::take(&mut self.partial));
+                // The test may have stopped listening; the client need not know.
+                let _ = self.lines.send(line);
+            } else {
+                self.partial.push(byte);
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -12,12 +12,21 @@
 //! Unlike an HTTP client, this one opens its connection once and keeps it:
 //! every line typed travels as one small frame on the same TCP connection,
 //! with no new handshake and no headers.
+//!
+//! # Beyond the article: push and the room
+//!
+//! Pointed at ws-server's `/tick` (`cargo run -p ws-client --
+//! ws://localhost:8765/tick`), it reads nothing from the user and prints each
+//! tick of the live feed as the server pushes it ([`follow`]). At `/chat` it
+//! is the article's client in a room: what others say appears as it is said,
+//! even while the prompt waits for a line.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use common::tap::Tap;
+use common::feed::{Delivery, Tick};
+use common::tap::{Counters, Tap};
 use common::transcript::{Protocol, Transcript};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -27,8 +36,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// The client's end of the connection, after the handshake.
-type Connection = WebSocketStream<Tap<TcpStream, Transcript>>;
+/// The client's end of the connection, after the handshake. Its bytes go
+/// past the `--verbose` transcript and a byte counter.
+type Connection = WebSocketStream<Tap<TcpStream, (Transcript, Counters)>>;
 
 /// Lines of input, as they are typed (or piped in).
 pub type Lines = mpsc::Receiver<io::Result<String>>;
@@ -72,10 +82,47 @@ pub async fn session(
     timeout: Duration,
     verbose: bool,
 ) -> anyhow::Result<()> {
-    let mut ws = connect(url, timeout, verbose).await?;
+    let mut ws = connect(url, timeout, verbose, Counters::default()).await?;
     let result = converse(url, &mut ws, lines, out, timeout).await;
     close(ws, timeout).await;
     result
+}
+
+/// Follows the feed at `url` (ws-server's `/tick`): prints each tick to
+/// `out` as the server pushes it, until `count` ticks have arrived (or
+/// forever, without `count`), then a line saying what they cost.
+///
+/// There is no request per tick: after the one upgrade request, each tick is
+/// a single frame the server sends unasked. `timeout` bounds the connection,
+/// not the wait for ticks, which come when the server makes them.
+pub async fn follow(
+    url: &str,
+    count: Option<u64>,
+    timeout: Duration,
+    verbose: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<Delivery> {
+    let counters = Counters::default();
+    let mut ws = connect(url, timeout, verbose, counters.clone()).await?;
+    let mut delivery = Delivery {
+        requests: 1,
+        connections: 1,
+        ..Delivery::default()
+    };
+    let result = async {
+        while !delivery.reached(count) {
+            if let Some(text) = data_or_end(ws.next().await)? {
+                writeln!(out, "{}", delivery.arrived(&Tick::from_json(&text)?))?;
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    close(ws, timeout).await;
+    result?;
+    (delivery.sent, delivery.received) = counters.read();
+    writeln!(out, "{}", delivery.summary())?;
+    Ok(delivery)
 }
 
 /// The article's exchange, once per line of input.
@@ -110,7 +157,12 @@ async fn converse(
 }
 
 /// Opens the TCP connection and performs the HTTP upgrade handshake.
-async fn connect(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<Connection> {
+async fn connect(
+    url: &str,
+    timeout: Duration,
+    verbose: bool,
+    counters: Counters,
+) -> anyhow::Result<Connection> {
     let uri = common::url::parse(url, "ws")?;
     let (host, port) = common::url::host_and_port(&uri, 80);
     let handshake = async {
@@ -123,7 +175,8 @@ async fn connect(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<
         // Send each small frame at once, rather than letting Nagle's
         // algorithm wait in case more data follows.
         stream.set_nodelay(true)?;
-        let stream = Tap::new(stream, Transcript::new(Protocol::WebSocket, verbose));
+        let watch = (Transcript::new(Protocol::WebSocket, verbose), counters);
+        let stream = Tap::new(stream, watch);
         // tungstenite's errors name their cause in their own text (and again
         // as their `source`), so the text alone says it once.
         let (ws, _response) = tokio_tungstenite::client_async(url, stream)

@@ -1,0 +1,201 @@
+//! Following http-server's live feed, in the three ways HTTP can imitate a
+//! server that speaks first. Each prints one line per tick as it arrives,
+//! with how long the tick took to come, and with `--count` a last line
+//! saying what it cost: requests, connections and bytes.
+//!
+//! Run `cargo run -p http-server`, then for instance
+//! `cargo run -p http-client -- --long-poll --count 5`.
+//!
+//! Mirrors the articles' "polling, long polling and streaming" workarounds;
+//! ws-client's `/tick` is the WebSocket way.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use common::feed::{Delivery, LONG_POLL_WAIT, Tick};
+use common::tap::Counters;
+use common::transcript::{Protocol, Transcript};
+use http_body_util::BodyExt;
+use hyper::StatusCode;
+
+use crate::Connection;
+
+/// How a client follows the feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Short polling: `GET /tick/latest` every `interval`, whether or not
+    /// anything changed.
+    Poll {
+        /// Time between two requests.
+        interval: Duration,
+    },
+    /// Long polling: `GET /tick/next?after=N`, which the server answers only
+    /// once there is something new; then ask again at once.
+    LongPoll,
+    /// Streaming: one `GET /tick/stream`, whose answer never ends.
+    Stream,
+}
+
+/// Follows the feed of the http-server at `url` (its path is ignored: each
+/// method has its own) by `method`, printing each tick to `out`, until
+/// `count` ticks have arrived (or forever, without `count`). Every request
+/// goes on one keep-alive connection.
+///
+/// `timeout` bounds the connection and each wait for an answer, beyond the
+/// time a long poll is meant to wait.
+pub async fn follow(
+    url: &str,
+    method: Method,
+    count: Option<u64>,
+    timeout: Duration,
+    verbose: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<Delivery> {
+    let uri = common::url::parse(url, "http")?;
+    let counters = Counters::default();
+    let watch = (Transcript::new(Protocol::Http, verbose), counters.clone());
+    let no_answer = || format!("no answer from {url}");
+    let open = Connection::open(url, &uri, watch);
+    let mut connection = common::cli::within(timeout, no_answer, open).await?;
+    let mut delivery = Delivery {
+        connections: 1,
+        ..Delivery::default()
+    };
+
+    match method {
+        Method::Poll { interval } => {
+            poll(
+                &mut connection,
+                interval,
+                count,
+                timeout,
+                &mut delivery,
+                out,
+            )
+            .await?;
+        }
+        Method::LongPoll => long_poll(&mut connection, count, timeout, &mut delivery, out).await?,
+        Method::Stream => stream(&mut connection, count, timeout, &mut delivery, out).await?,
+    }
+    (delivery.sent, delivery.received) = counters.read();
+    writeln!(out, "{}", delivery.summary())?;
+    Ok(delivery)
+}
+
+/// Short polling: ask, print the tick if it is new, wait, ask again. Most
+/// answers repeat the last tick; a tick made just after an answer waits
+/// up to a whole interval to be seen.
+async fn poll(
+    connection: &mut Connection,
+    interval: Duration,
+    count: Option<u64>,
+    timeout: Duration,
+    delivery: &mut Delivery,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut clock = tokio::time::interval(interval);
+    let mut last = 0;
+    while !delivery.reached(count) {
+        clock.tick().await;
+        delivery.requests += 1;
+        if let Some(tick) = ask(connection, "/tick/latest", timeout).await? {
+            if tick.seq > last {
+                last = tick.seq;
+                writeln!(out, "{}", delivery.arrived(&tick))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Long polling: ask for the tick after the last one seen; the server holds
+/// the request until it exists (or answers `204 No Content` after
+/// [`LONG_POLL_WAIT`]), and the client asks again at once.
+async fn long_poll(
+    connection: &mut Connection,
+    count: Option<u64>,
+    timeout: Duration,
+    delivery: &mut Delivery,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut last = 0;
+    while !delivery.reached(count) {
+        delivery.requests += 1;
+        let path = format!("/tick/next?after={last}");
+        if let Some(tick) = ask(connection, &path, LONG_POLL_WAIT + timeout).await? {
+            last = tick.seq;
+            writeln!(out, "{}", delivery.arrived(&tick))?;
+        }
+    }
+    Ok(())
+}
+
+/// One GET for a tick: `Some` for `200 OK` and a tick, `None` for `204 No
+/// Content` (nothing yet), an error for anything else.
+async fn ask(
+    connection: &mut Connection,
+    path: &str,
+    timeout: Duration,
+) -> anyhow::Result<Option<Tick>> {
+    let url = connection.url.clone();
+    let exchange = async {
+        let response = connection.get(path).await?;
+        let status = response.status();
+        let body = connection.text(response).await?;
+        match status {
+            StatusCode::OK => Ok(Some(Tick::from_json(&body)?)),
+            StatusCode::NO_CONTENT => Ok(None),
+            _ => bail!("{url} answered {path} with {status}: {body}"),
+        }
+    };
+    common::cli::within(timeout, || format!("no answer from {url}"), exchange).await
+}
+
+/// Streaming: one request; the answer's body is a stream of Server-Sent
+/// Events, `data: {...}` lines each followed by a blank line.
+async fn stream(
+    connection: &mut Connection,
+    count: Option<u64>,
+    timeout: Duration,
+    delivery: &mut Delivery,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let url = connection.url.clone();
+    delivery.requests += 1;
+    let no_answer = || format!("no answer from {url}");
+    let response = common::cli::within(timeout, no_answer, connection.get("/tick/stream")).await?;
+    if response.status() != StatusCode::OK {
+        bail!("{url} answered /tick/stream with {}", response.status());
+    }
+    let mut body = response.into_body();
+    // Bytes of a line whose end has not arrived yet: a chunk on the wire
+    // need not end where a line does.
+    let mut line = Vec::new();
+    while !delivery.reached(count) {
+        let Some(frame) = body.frame().await else {
+            bail!("{url} ended the stream");
+        };
+        let frame = frame.with_context(|| format!("the stream from {url} broke"))?;
+        let Ok(bytes) = frame.into_data() else {
+            continue; // Trailers, which a stream of events does not have.
+        };
+        for &byte in &bytes {
+            if byte != b'\n' {
+                line.push(byte);
+                continue;
+            }
+            // Of an event's lines only `data:` matters here; `id:` and the
+            // blank line that ends the event are skipped.
+            if let Some(data) = line.strip_prefix(b"data: ") {
+                let tick = Tick::from_json(&String::from_utf8_lossy(data))?;
+                writeln!(out, "{}", delivery.arrived(&tick))?;
+                if delivery.reached(count) {
+                    return Ok(());
+                }
+            }
+            line.clear();
+        }
+    }
+    Ok(())
+}
