@@ -146,21 +146,30 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The median and the 99th percentile of `durations` (which it sorts; at
+/// least one).
+pub(crate) fn percentiles(durations: &mut [Duration]) -> (Duration, Duration) {
+    durations.sort_unstable();
+    let at = |fraction: f64| durations[((durations.len() - 1) as f64 * fraction).round() as usize];
+    (at(0.50), at(0.99))
+}
+
 /// A duration as whole microseconds, e.g. `85 µs`.
 fn micros(duration: Duration) -> String {
     format!("{} µs", duration.as_micros())
 }
 
 /// Both servers, in this process, on free ports.
-struct Servers {
-    http: SocketAddr,
-    ws: SocketAddr,
+pub(crate) struct Servers {
+    pub(crate) http: SocketAddr,
+    pub(crate) ws: SocketAddr,
     stops: Vec<oneshot::Sender<()>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Servers {
-    async fn start(feed: Feed) -> anyhow::Result<Self> {
+    /// Starts both servers, with `feed` behind their `/tick` paths.
+    pub(crate) async fn start(feed: Feed) -> anyhow::Result<Self> {
         let http_listener = TcpListener::bind("127.0.0.1:0").await?;
         let ws_listener = TcpListener::bind("127.0.0.1:0").await?;
         let (http, ws) = (http_listener.local_addr()?, ws_listener.local_addr()?);
@@ -189,7 +198,8 @@ impl Servers {
         })
     }
 
-    async fn stop(self) {
+    /// Shuts both down and waits until they have.
+    pub(crate) async fn stop(self) {
         for stop in self.stops {
             let _ = stop.send(());
         }
@@ -237,15 +247,14 @@ async fn measure(
     if latencies.is_empty() {
         bail!("{}: no exchange completed", method.label());
     }
-    latencies.sort_unstable();
-    let at = |fraction: f64| latencies[((latencies.len() - 1) as f64 * fraction).round() as usize];
+    let (p50, p99) = percentiles(&mut latencies);
     Ok(Row {
         method,
         clients,
         exchanges: latencies.len() as u64,
         elapsed,
-        p50: at(0.50),
-        p99: at(0.99),
+        p50,
+        p99,
         bytes_sent,
         bytes_received,
         connections,

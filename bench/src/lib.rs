@@ -2,17 +2,20 @@
 //!
 //! Run: `cargo run --release -p bench` for the comparison table (about half a
 //! minute), `cargo run --release -p bench -- memory` for the memory an idle
-//! WebSocket connection costs the server.
+//! WebSocket connection costs the server, `cargo run --release -p bench --
+//! feed` for the feed four ways.
 //!
 //! Mirrors the article's comparison table: "Overhead: High (each request
 //! re-establishes)" for HTTP against "Low (single, sustained connection)" for
 //! WebSocket, and "persistent connections require more resources from the
-//! server". [`compare`] measures the first, [`memory`] the second.
+//! server". [`compare`] measures the first, [`memory`] the second, and
+//! [`feed`] the ways of delivering a live feed that the articles compare.
 //! `bench/peers.sh` uses [`peers`] to put our servers beside the article's
 //! Python programs, a bare hyper server and a raw TCP echo.
 
 pub mod compare;
 mod counted;
+pub mod feed;
 pub mod memory;
 pub mod peers;
 

@@ -28,6 +28,15 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The live feed four ways: polling, long polling, streaming, WebSocket push
+    Feed {
+        /// Ticks each client must receive
+        #[arg(long, default_value_t = 50)]
+        ticks: u64,
+        /// Seconds between ticks (also the polling interval)
+        #[arg(long, default_value = "0.2", value_parser = common::cli::parse_seconds)]
+        interval: Duration,
+    },
     /// Memory per idle WebSocket connection, in a separate server process
     Memory {
         /// Idle connections to open
@@ -87,6 +96,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 settings.payload
             );
             print!("{}", bench::compare::table(&rows));
+        }
+        Some(Command::Feed { ticks, interval }) => {
+            let settings = bench::feed::Settings { ticks, interval };
+            let mut rows = bench::feed::run(&settings).await?;
+            println!(
+                "{}; {ticks} ticks, one every {} s\n",
+                bench::machine(),
+                interval.as_secs_f64()
+            );
+            print!("{}", bench::feed::table(&mut rows));
         }
         Some(Command::Memory { connections }) => {
             let measurement = bench::memory::run(connections).await?;

@@ -70,14 +70,33 @@ pub struct Delivery {
     pub sent: u64,
     /// Bytes received, all told.
     pub received: u64,
+    /// Ticks made after the first one seen that never arrived (short polling
+    /// misses every tick that is followed by another before the next poll).
+    pub missed: u64,
+    /// The last tick seen.
+    last_seq: Option<u64>,
 }
 
 impl Delivery {
+    /// Nothing delivered yet, over `connections` TCP connections and
+    /// `requests` requests so far.
+    pub fn new(requests: u64, connections: u64) -> Self {
+        Self {
+            requests,
+            connections,
+            ..Self::default()
+        }
+    }
+
     /// Records a tick that has just arrived and returns the line a client
     /// prints for it, e.g. `tick 7: price 100.75, delivered in 0.31 ms`.
     pub fn arrived(&mut self, tick: &Tick) -> String {
         let delay = tick.age();
         self.delays.push(delay);
+        if let Some(last) = self.last_seq {
+            self.missed += tick.seq.saturating_sub(last + 1);
+        }
+        self.last_seq = Some(tick.seq);
         format!(
             "tick {}: price {:.2}, delivered in {:.2} ms",
             tick.seq,
@@ -93,16 +112,21 @@ impl Delivery {
     }
 
     /// The line a client prints at the end, e.g. `3 ticks, 5 requests, 1
-    /// connection, 612 bytes sent, 1230 bytes received`.
+    /// connection, 612 bytes sent, 1230 bytes received` (and `, 2 ticks
+    /// missed` if any were).
     pub fn summary(&self) -> String {
-        format!(
+        let mut summary = format!(
             "{}, {}, {}, {} bytes sent, {} bytes received",
             plural(self.delays.len() as u64, "tick"),
             plural(self.requests, "request"),
             plural(self.connections, "connection"),
             self.sent,
             self.received
-        )
+        );
+        if self.missed > 0 {
+            summary += &format!(", {} missed", plural(self.missed, "tick"));
+        }
+        summary
     }
 }
 

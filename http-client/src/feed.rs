@@ -58,10 +58,7 @@ pub async fn follow(
     let no_answer = || format!("no answer from {url}");
     let open = Connection::open(url, &uri, watch);
     let mut connection = common::cli::within(timeout, no_answer, open).await?;
-    let mut delivery = Delivery {
-        connections: 1,
-        ..Delivery::default()
-    };
+    let mut delivery = Delivery::new(0, 1);
 
     match method {
         Method::Poll { interval } => {

@@ -139,6 +139,10 @@ impl Connection {
             .body(Empty::<Bytes>::new())
             .context("could not build the request")?;
 
+        // One request at a time: wait until hyper has finished with the
+        // previous answer and the connection can take the next request.
+        let closed = || format!("{} closed the connection", self.url);
+        self.sender.ready().await.with_context(closed)?;
         self.sender.send_request(request).await.map_err(|err| {
             let what = if err.is_parse() {
                 "answered with something that is not HTTP"

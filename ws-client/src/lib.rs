@@ -104,11 +104,8 @@ pub async fn follow(
 ) -> anyhow::Result<Delivery> {
     let counters = Counters::default();
     let mut ws = connect(url, timeout, verbose, counters.clone()).await?;
-    let mut delivery = Delivery {
-        requests: 1,
-        connections: 1,
-        ..Delivery::default()
-    };
+    // One request, the upgrade, on one connection.
+    let mut delivery = Delivery::new(1, 1);
     let result = async {
         while !delivery.reached(count) {
             if let Some(text) = data_or_end(ws.next().await)? {
