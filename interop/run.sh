@@ -258,10 +258,32 @@ chromium_to_ws_server() {
     port=$(free_port)
     start pages "$py" -u -m http.server "$port" --bind 127.0.0.1 --directory "$root/interop/browser"
     wait_for "$work/pages.out" "^Serving HTTP" || return 1
-    reply=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" \
-        "http://127.0.0.1:$port/echo.html?ws=$url") || return 1
-    expect "$reply" "Server Response: hello from Chromium" "the page shows" &&
+    reply=$(browser_check "http://127.0.0.1:$port/echo.html?ws=$url" reply) || return 1
+    expect "$reply" "reply: Server Response: hello from Chromium" "the page shows" &&
         wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
+}
+
+# browser_check URL ID...: loads URL in headless Chromium and prints each
+# element's text once the page marks it live (browser/check.js).
+browser_check() {
+    NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" "$@"
+}
+
+# Headless Chromium on http-server's /demo page: each of its four panels
+# (fetch over HTTP, the WebSocket echo, the feed pushed over a WebSocket and
+# streamed over SSE) must show live data from the two servers.
+chromium_demo_page() {
+    local url http shown
+    start_server http http-server --tick-interval 0.2 || return 1
+    http=$url
+    start_server ws ws-server --tick-interval 0.2 || return 1
+    shown=$(browser_check "$http/demo?ws=$url" fetch echo ws-feed sse-feed) || return 1
+    printf '%s\n' "$shown"
+    grep -q "^fetch: 200 OK" <<< "$shown" &&
+        grep -q "^Hello, World! This is an HTTP response.$" <<< "$shown" &&
+        grep -q "^received: Server Response: hello from the browser$" <<< "$shown" &&
+        grep -q "^ws-feed: tick [0-9]*: price [0-9.]*, delivered in" <<< "$shown" &&
+        grep -q "^sse-feed: tick [0-9]*: price [0-9.]*, delivered in" <<< "$shown"
 }
 
 # The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,
@@ -297,6 +319,7 @@ check "ws-client -> article websockets server" ws_client_to_article_ws_server
 check "curl GET and HEAD -> http-server" curl_to_http_server
 check "websocat text and binary -> ws-server" websocat_to_ws_server
 check "headless Chromium -> ws-server" chromium_to_ws_server
+check "headless Chromium -> /demo (http-server and ws-server)" chromium_demo_page
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"
