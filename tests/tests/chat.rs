@@ -1,10 +1,12 @@
 //! ws-server's `/chat` room with several clients inside the test process:
-//! everyone hears everyone once, and a member that stops reading is dropped
-//! with a clear reason while the rest chat on.
+//! everyone hears everyone once, a member that stops reading is dropped
+//! with a clear reason while the rest chat on, and ws-client shows what the
+//! room says while it waits for its user to type.
 
 use futures_util::{SinkExt, StreamExt};
 use tests::ws::{Client, connect, hang_up, receive};
-use tests::{start_ws_server, within};
+use tests::{LineSink, TIMEOUT, start_ws_server, within};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -118,5 +120,49 @@ async fn a_slow_member_is_dropped_and_the_room_goes_on() {
 
     hang_up(speaker).await;
     hang_up(listener).await;
+    server.shutdown().await;
+}
+
+/// Full duplex at the terminal: ws-client prints what the room says while
+/// its user has typed nothing (each such line ends the waiting prompt's line
+/// and prompts again), and still sends and answers as the article's client
+/// when a line is typed.
+#[tokio::test]
+async fn ws_client_shows_the_room_while_waiting_for_input() {
+    let server = start_ws_server().await;
+    let url = format!("{}/chat", server.ws_url());
+    let (typed, lines) = mpsc::channel(1);
+    let (mut sink, mut printed) = LineSink::new();
+    let session = tokio::spawn({
+        let url = url.clone();
+        async move { ws_client::session(&url, lines, &mut sink, TIMEOUT, false).await }
+    });
+    let mut expect_printed = async |expected: &str| {
+        assert_eq!(within(printed.recv()).await.expect("a line"), expected);
+    };
+
+    // Nothing typed yet; the room speaks three times.
+    expect_printed("Enter a message: ").await;
+    expect_printed("Received response: * guest-1 joined").await;
+    let mut other = connect(&url).await;
+    assert_eq!(next_line(&mut other).await, "* guest-2 joined");
+    expect_printed("Enter a message: ").await;
+    expect_printed("Received response: * guest-2 joined").await;
+    say(&mut other, "anyone there?").await;
+    assert_eq!(next_line(&mut other).await, "guest-2: anyone there?");
+    expect_printed("Enter a message: ").await;
+    expect_printed("Received response: guest-2: anyone there?").await;
+
+    // The user types a line: sent, and heard by the room and by its sender.
+    within(typed.send(Ok("yes".to_string()))).await.unwrap();
+    expect_printed("Enter a message: Sent message: yes").await;
+    expect_printed("Received response: guest-1: yes").await;
+    assert_eq!(next_line(&mut other).await, "guest-1: yes");
+
+    drop(typed); // The end of input: the client closes and leaves the room.
+    expect_printed("Enter a message: ").await;
+    within(session).await.unwrap().expect("session");
+    assert_eq!(next_line(&mut other).await, "* guest-1 left");
+    hang_up(other).await;
     server.shutdown().await;
 }
