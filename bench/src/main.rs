@@ -33,7 +33,7 @@ enum Command {
         /// Ticks each client must receive
         #[arg(long, default_value_t = 50)]
         ticks: u64,
-        /// Seconds between ticks (also the polling interval)
+        /// Average seconds between ticks (they come at irregular times), and the polling interval
         #[arg(long, default_value = "0.2", value_parser = common::cli::parse_seconds)]
         interval: Duration,
     },
@@ -100,10 +100,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::Feed { ticks, interval }) => {
             let settings = bench::feed::Settings { ticks, interval };
             let mut rows = bench::feed::run(&settings).await?;
+            let seconds = interval.as_secs_f64();
             println!(
-                "{}; {ticks} ticks, one every {} s\n",
+                "{}; {ticks} ticks, on average one every {seconds} s; short polling every {seconds} s\n",
                 bench::machine(),
-                interval.as_secs_f64()
             );
             print!("{}", bench::feed::table(&mut rows));
         }
