@@ -8,7 +8,8 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::server::conn::http1;
@@ -16,6 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
 
 /// A bare hyper 1.x server: the article's body on every request, no router,
 /// no deadlines, no limits. The floor under http-server.
@@ -57,7 +60,14 @@ pub async fn serve_tcp_echo(listener: TcpListener) -> anyhow::Result<()> {
 }
 
 /// `clients` WebSocket clients send a `payload`-byte text message and wait
-/// for the reply, again and again, for `duration`; returns round trips per second.
+/// for the reply, again and again, for `duration`; returns round trips per
+/// second.
+///
+/// After the handshake and one exchange through tungstenite (which shows
+/// what the reply looks like), each client writes the same masked frame,
+/// built once, and reads the reply's exact bytes, as [`tcp_load`] does with
+/// raw bytes. So the load generator costs the same per round trip for
+/// WebSocket and for raw TCP, and the two rates compare the servers alone.
 pub async fn ws_load(
     url: &str,
     clients: usize,
@@ -68,19 +78,84 @@ pub async fn ws_load(
     load(clients, duration, |deadline| {
         let (url, message) = (url.to_string(), message.clone());
         async move {
-            let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&url, None, true)
-                .await
-                .with_context(|| format!("could not connect to {url}"))?;
-            let mut count = 0;
-            while Instant::now() < deadline {
-                crate::compare::ws_echo(&mut ws, &message).await?;
-                count += 1;
-            }
+            let (mut ws, reply) = ws_connect(&url, &message).await?;
+            let request = client_text_frame(message.as_bytes());
+            let expected = server_text_frame(reply.as_bytes());
+            let count = exchange_until(deadline, ws.get_mut(), &request, &expected).await?;
             let _ = ws.close(None).await;
             Ok(count)
         }
     })
     .await
+}
+
+/// Opens a WebSocket to `url` and sends `message` once; returns the
+/// connection and the text of the reply.
+async fn ws_connect(
+    url: &str,
+    message: &str,
+) -> anyhow::Result<(WebSocketStream<TcpStream>, String)> {
+    let addr = url.strip_prefix("ws://").context("a ws:// URL")?;
+    let addr = addr.split('/').next().unwrap_or(addr);
+    let stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("could not connect to {url}"))?;
+    stream.set_nodelay(true)?;
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await?;
+    ws.send(Message::text(message)).await?;
+    loop {
+        match ws
+            .next()
+            .await
+            .context("the server closed the connection")??
+        {
+            Message::Text(reply) => return Ok((ws, reply.to_string())),
+            _ => continue,
+        }
+    }
+}
+
+/// A client's text frame: FIN and opcode 1, the length with the mask bit
+/// set, a masking key, and the payload XORed with it. (A real client picks a
+/// fresh random key for every frame; the server cannot tell the difference,
+/// and a fixed one lets the frame be built once.)
+fn client_text_frame(payload: &[u8]) -> Vec<u8> {
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = frame_head(payload.len(), 0x80);
+    frame.extend_from_slice(&key);
+    frame.extend(
+        payload
+            .iter()
+            .zip(key.iter().cycle())
+            .map(|(byte, k)| byte ^ k),
+    );
+    frame
+}
+
+/// A server's text frame: the same without mask bit or key.
+fn server_text_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = frame_head(payload.len(), 0);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// The first bytes of a final text frame with a payload of `len` bytes
+/// (RFC 6455, section 5.2): 7 bits of length, or 126 and 16 bits, or 127 and
+/// 64 bits.
+fn frame_head(len: usize, mask_bit: u8) -> Vec<u8> {
+    let mut head = vec![0x81];
+    match len {
+        0..=125 => head.push(mask_bit | len as u8),
+        126..=0xffff => {
+            head.push(mask_bit | 126);
+            head.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        _ => {
+            head.push(mask_bit | 127);
+            head.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    head
 }
 
 /// The same with raw TCP: `payload` bytes out, as many back.
@@ -97,17 +172,35 @@ pub async fn tcp_load(
                 .await
                 .with_context(|| format!("could not connect to {addr}"))?;
             stream.set_nodelay(true)?;
-            let (message, mut echo) = (vec![b'x'; payload], vec![0; payload]);
-            let mut count = 0;
-            while Instant::now() < deadline {
-                stream.write_all(&message).await?;
-                stream.read_exact(&mut echo).await?;
-                count += 1;
-            }
-            Ok(count)
+            let message = vec![b'x'; payload];
+            exchange_until(deadline, &mut stream, &message, &message).await
         }
     })
     .await
+}
+
+/// Writes `request` and reads a reply of `expected`'s length, checking it,
+/// again and again until `deadline` (at least once); returns how many round
+/// trips that was.
+async fn exchange_until(
+    deadline: Instant,
+    stream: &mut TcpStream,
+    request: &[u8],
+    expected: &[u8],
+) -> anyhow::Result<u64> {
+    let mut reply = vec![0; expected.len()];
+    let mut count = 0;
+    loop {
+        stream.write_all(request).await?;
+        stream.read_exact(&mut reply).await?;
+        if reply != expected {
+            bail!("an unexpected reply: {:?}", String::from_utf8_lossy(&reply));
+        }
+        count += 1;
+        if Instant::now() >= deadline {
+            return Ok(count);
+        }
+    }
 }
 
 /// Runs `clients` copies of `client` until the deadline; round trips per second.
@@ -127,4 +220,51 @@ where
         total += result.context("a load client panicked")??;
     }
     Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6455, section 5.7, gives both frames for "Hello": masked with the
+    /// key 37 fa 21 3d from a client, unmasked from a server.
+    #[test]
+    fn frames_match_the_rfc_examples() {
+        assert_eq!(
+            client_text_frame(b"Hello"),
+            [
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
+            ]
+        );
+        assert_eq!(
+            server_text_frame(b"Hello"),
+            [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]
+        );
+        assert_eq!(frame_head(256, 0x80), [0x81, 0xfe, 0x01, 0x00]);
+    }
+
+    /// The load generator gets through real round trips with ws-server,
+    /// checking every reply (each client makes at least one, however short
+    /// the run).
+    #[tokio::test]
+    async fn ws_load_runs_against_ws_server() {
+        let options = ws_server::Options {
+            quiet: true,
+            ..ws_server::Options::default()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}", listener.local_addr().unwrap());
+        let feed = common::feed::Feed::new();
+        let server = tokio::spawn(ws_server::serve(
+            listener,
+            options,
+            feed,
+            std::future::pending(),
+        ));
+        let rate = ws_load(&url, 2, Duration::from_millis(50), 32)
+            .await
+            .unwrap();
+        assert!(rate > 0.0);
+        server.abort();
+    }
 }
