@@ -72,7 +72,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::feed::{Feed, Subscription};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -283,6 +283,9 @@ async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
     let Shared {
         options, mut stop, ..
     } = shared.clone();
+    // Made once, not once per message: each new `changed()` future would
+    // sign up with the channel again.
+    let mut stopping = std::pin::pin!(stop.changed());
     // Each frame is a whole message: send it at once, rather than letting
     // Nagle's algorithm hold small writes back in case more data follows.
     stream.set_nodelay(true)?;
@@ -297,7 +300,7 @@ async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
             // Refused with an HTTP error, gone, or too slow: nothing more to do.
             Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(()),
         },
-        _ = stop.changed() => return Ok(()),
+        _ = &mut stopping => return Ok(()),
     };
     let mut ws =
         WebSocketStream::from_partially_read(stream, early, Role::Server, Some(config(&options)))
@@ -346,7 +349,7 @@ async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
                     send(&mut ws, Message::Ping("are you there?".into())).await?;
                 }
             }
-            _ = stop.changed() => {
+            _ = &mut stopping => {
                 let going_away = CloseFrame {
                     code: CloseCode::Away,
                     reason: "server shutting down".into(),
@@ -457,8 +460,17 @@ impl Service {
 /// `send` waits until the message is written to the socket, so a client that
 /// stops reading stops us reading from it too: replies never pile up in
 /// memory. The deadline makes sure such a client is not kept forever.
+///
+/// Almost every write completes at once (the socket has room), so the first
+/// attempt goes without a deadline: starting a timer and cancelling it for
+/// every message would cost more than the write. Only a write that has to
+/// wait gets one.
 async fn send(ws: &mut WebSocketStream<TcpStream>, message: Message) -> Result<(), Error> {
-    match tokio::time::timeout(SEND_TIMEOUT, ws.send(message)).await {
+    let mut sending = std::pin::pin!(ws.send(message));
+    if let Some(result) = sending.as_mut().now_or_never() {
+        return result;
+    }
+    match tokio::time::timeout(SEND_TIMEOUT, sending).await {
         Ok(result) => result,
         Err(_) => Err(Error::Io(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
