@@ -8,12 +8,15 @@
 # article's Python http.server program.
 # WebSocket: echo round trips per second with 1 and 50 clients against
 # ws-server (printing "Received Message: m" for each, as the article's does),
-# a raw tokio TCP echo, and the article's Python websockets server.
+# a plain tokio-tungstenite echo, a raw tokio TCP echo, and the article's
+# Python websockets server. The WebSocket load generator writes a prebuilt
+# masked frame and reads the reply's exact bytes, as the TCP one does with
+# raw bytes, so it costs the same per round trip for both.
 #
 # Servers run on core 0 and the load on core 1 (taskset), so they do not
 # compete for a core. Beside each rate is the share of its core the server
 # used: near 100% means the server was the limit; well under it means the
-# load generator was (ours masks and parses every frame, as a client must). Release builds. It installs wrk (Debian) and the
+# load generator was. Release builds. It installs wrk (Debian) and the
 # article's Python dependencies (the interop suite's virtualenv) if missing,
 # uses free ports, and stops everything it started, however it ends.
 set -euo pipefail
@@ -107,6 +110,9 @@ echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50
 echo "|---|---:|---:|"
 serve ws-server "server started" "$bin/ws-server" --port "$port"
 echo "| ws-server (tokio-tungstenite, printing each message) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
+stop_all
+serve tungstenite-echo "server started" "$bin/bench" serve-tungstenite-echo --port "$port"
+echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
 stop_all
 serve tcp-echo "server started" "$bin/bench" serve-tcp-echo --port "$port"
 echo "| raw tokio TCP echo (no WebSocket at all) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 50) |"

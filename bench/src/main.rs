@@ -58,6 +58,12 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Runs a plain tokio-tungstenite echo server (for peers.sh)
+    #[command(hide = true)]
+    ServeTungsteniteEcho {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// WebSocket echo load: prints round trips per second (for peers.sh)
     #[command(hide = true)]
     WsLoad {
@@ -125,6 +131,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::ServeTcpEcho { port }) => {
             bench::peers::serve_tcp_echo(common::server::bind(common::DEFAULT_HOST, port).await?)
                 .await?;
+        }
+        Some(Command::ServeTungsteniteEcho { port }) => {
+            let listener = common::server::bind(common::DEFAULT_HOST, port).await?;
+            bench::peers::serve_tungstenite_echo(listener).await?;
         }
         Some(Command::WsLoad { url, clients }) => {
             let rate = bench::peers::ws_load(&url, clients, args.seconds, args.payload).await?;

@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// A bare hyper 1.x server: the article's body on every request, no router,
 /// no deadlines, no limits. The floor under http-server.
@@ -55,6 +56,34 @@ pub async fn serve_tcp_echo(listener: TcpListener) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let (mut reader, mut writer) = stream.split();
             let _ = tokio::io::copy(&mut reader, &mut writer).await;
+        });
+    }
+}
+
+/// A plain tokio-tungstenite echo, as in its own examples: each message
+/// sent back unchanged, nothing else (no printing, deadlines, heartbeat or
+/// shutdown). What ws-server would be without the article's behaviour and
+/// its defences. Same read buffer as ws-server, so only the code differs.
+pub async fn serve_tungstenite_echo(listener: TcpListener) -> anyhow::Result<()> {
+    println!(
+        "plain tokio-tungstenite echo server started. Listening on ws://{}",
+        listener.local_addr()?
+    );
+    let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let Ok(mut ws) =
+                tokio_tungstenite::accept_async_with_config(stream, Some(config)).await
+            else {
+                return;
+            };
+            while let Some(Ok(message)) = ws.next().await {
+                if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err() {
+                    return;
+                }
+            }
         });
     }
 }
