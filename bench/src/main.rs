@@ -52,6 +52,12 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Runs a plain axum server answering the article's body (for peers.sh)
+    #[command(hide = true)]
+    ServeAxum {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Runs a raw TCP echo server (for peers.sh)
     #[command(hide = true)]
     ServeTcpEcho {
@@ -126,6 +132,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         Some(Command::ServeHyper { port }) => {
             bench::peers::serve_hyper(common::server::bind(common::DEFAULT_HOST, port).await?)
+                .await?;
+        }
+        Some(Command::ServeAxum { port }) => {
+            bench::peers::serve_axum(common::server::bind(common::DEFAULT_HOST, port).await?)
                 .await?;
         }
         Some(Command::ServeTcpEcho { port }) => {

@@ -1,5 +1,6 @@
-//! The pieces `bench/peers.sh` puts our servers beside: a bare hyper server
-//! and a raw TCP echo (what our servers would be with nothing of their own),
+//! The pieces `bench/peers.sh` puts our servers beside: a bare hyper server,
+//! a plain axum server, a plain tokio-tungstenite echo and a raw TCP echo
+//! (what our servers would be with less or nothing of their own),
 //! and load generators for WebSocket and raw TCP echo (wrk does HTTP).
 //!
 //! Each server prints a started line with its URL, like ours, so the script
@@ -42,6 +43,26 @@ pub async fn serve_hyper(listener: TcpListener) -> anyhow::Result<()> {
                 .await;
         });
     }
+}
+
+/// A plain axum server, as in axum's own examples: `axum::serve` and one
+/// handler for every path answering the article's body, and nothing else
+/// (no deadlines or limits, no other routes). What http-server would be
+/// without its own additions.
+pub async fn serve_axum(listener: TcpListener) -> anyhow::Result<()> {
+    println!(
+        "plain axum server started. Listening on http://{}",
+        listener.local_addr()?
+    );
+    let hello = || async {
+        (
+            [(hyper::header::CONTENT_TYPE, common::HTML_CONTENT_TYPE)],
+            common::HELLO_BODY,
+        )
+    };
+    let app = axum::Router::new().fallback(axum::routing::get(hello));
+    axum::serve(listener, app).await?;
+    Ok(())
 }
 
 /// A raw TCP echo: bytes in, the same bytes out. The floor under ws-server.
