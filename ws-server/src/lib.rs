@@ -528,7 +528,7 @@ fn config(options: &Options) -> WebSocketConfig {
         // connection: 128 KiB by default, 1.25 GiB for 10,000 idle clients.
         // 2 KiB holds any chat-sized message in one read (larger ones simply
         // take more reads) and brings an idle connection's whole cost to
-        // about 5.5 KiB; with 4 KiB it is 7.5 KiB, with 1 KiB 4.5 KiB
+        // about 5.7 KiB; with 4 KiB it is 7.7 KiB, with 1 KiB 4.7 KiB
         // (`cargo run --release -p bench -- memory`).
         .read_buffer_size(2 * 1024)
         // Incoming messages and frames are limited to what we are willing to
