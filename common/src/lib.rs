@@ -77,7 +77,8 @@ pub fn response_body_line(body: &str) -> String {
     format!("Response Body: {body}")
 }
 
-/// What the WebSocket server prints for each text message: `print(f"Received Message: {message}")`.
+/// What the WebSocket server prints for each text message:
+/// `print(f"Received Message: {message}")`.
 pub fn received_message(message: &str) -> String {
     format!("Received Message: {message}")
 }

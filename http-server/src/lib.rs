@@ -83,9 +83,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// The routes: the article's handler for every path but the demonstrations'.
 ///
 /// `fallback` catches whatever no route matched, so `/`, `/index.html` and
-/// `/any/thing` all get the same page, as with the article's `do_GET`. `get(...)` also answers `HEAD` (same
-/// headers, no body) and answers any other method with `405 Method Not
-/// Allowed` and an `Allow` header.
+/// `/any/thing` all get the same page, as with the article's `do_GET`.
+/// `get(...)` also answers `HEAD` (same headers, no body) and answers any
+/// other method with `405 Method Not Allowed` and an `Allow` header.
 ///
 /// It is a function of its own so tests can call it without opening a socket.
 pub fn app(feed: Feed) -> Router {
