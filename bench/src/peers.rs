@@ -45,8 +45,8 @@ pub async fn serve_hyper(listener: TcpListener) -> anyhow::Result<()> {
     }
 }
 
-/// A plain axum server, as in axum's own examples: `axum::serve` and one
-/// handler for every path answering the article's body, and nothing else
+/// A plain axum server, as in axum's own examples: `axum::serve` and
+/// http-server's own handler for every path, and nothing else
 /// (no deadlines or limits, no other routes). What http-server would be
 /// without its own additions.
 pub async fn serve_axum(listener: TcpListener) -> anyhow::Result<()> {
@@ -54,13 +54,7 @@ pub async fn serve_axum(listener: TcpListener) -> anyhow::Result<()> {
         "plain axum server started. Listening on http://{}",
         listener.local_addr()?
     );
-    let hello = || async {
-        (
-            [(hyper::header::CONTENT_TYPE, common::HTML_CONTENT_TYPE)],
-            common::HELLO_BODY,
-        )
-    };
-    let app = axum::Router::new().fallback(axum::routing::get(hello));
+    let app = axum::Router::new().fallback(axum::routing::get(http_server::hello));
     axum::serve(listener, app).await?;
     Ok(())
 }
@@ -90,7 +84,7 @@ pub async fn serve_tungstenite_echo(listener: TcpListener) -> anyhow::Result<()>
         "plain tokio-tungstenite echo server started. Listening on ws://{}",
         listener.local_addr()?
     );
-    let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
+    let config = WebSocketConfig::default().read_buffer_size(ws_server::READ_BUFFER_SIZE);
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
@@ -145,9 +139,8 @@ async fn ws_connect(
     url: &str,
     message: &str,
 ) -> anyhow::Result<(WebSocketStream<TcpStream>, String)> {
-    let addr = url.strip_prefix("ws://").context("a ws:// URL")?;
-    let addr = addr.split('/').next().unwrap_or(addr);
-    let stream = TcpStream::connect(addr)
+    let uri = common::url::parse(url, "ws")?;
+    let stream = TcpStream::connect(common::url::host_and_port(&uri, 80))
         .await
         .with_context(|| format!("could not connect to {url}"))?;
     stream.set_nodelay(true)?;

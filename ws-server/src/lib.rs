@@ -91,6 +91,11 @@ use crate::printer::Printer;
 /// `websockets`, which the article uses.
 pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
 
+/// The read buffer each connection gets, allocated up front: 2 KiB (see
+/// `config` for why). Public so the benchmark's plain tokio-tungstenite echo
+/// uses the same.
+pub const READ_BUFFER_SIZE: usize = 2 * 1024;
+
 /// The default cap on connections served at once.
 const MAX_CONNECTIONS: usize = 10_000;
 
@@ -530,7 +535,7 @@ fn config(options: &Options) -> WebSocketConfig {
         // take more reads) and brings an idle connection's whole cost to
         // about 5.7 KiB; with 4 KiB it is 7.7 KiB, with 1 KiB 4.7 KiB
         // (`cargo run --release -p bench -- memory`).
-        .read_buffer_size(2 * 1024)
+        .read_buffer_size(READ_BUFFER_SIZE)
         // Incoming messages and frames are limited to what we are willing to
         // hold and echo (tungstenite's defaults are 64 MiB and 16 MiB).
         .max_message_size(Some(options.max_message_size))
