@@ -256,8 +256,8 @@ fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option
 /// If we are first to close, this sends our close frame (opcode 8, code
 /// 1000, "normal closure") and waits for the server's. If the server closed
 /// first, tungstenite has already queued our answering close frame, and this
-/// sends it. Either way the stream
-/// then yields `None`: the TCP connection is over.
+/// sends it. Either way the stream then yields `None`: the TCP connection is
+/// over.
 ///
 /// Nothing here is worth an error: everything the user asked for is done, and
 /// a server that never answers the close frame is its own problem.
