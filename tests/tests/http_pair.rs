@@ -63,27 +63,31 @@ async fn the_answer_on_the_wire() {
 
 /// HEAD gets the same headers and no body; other methods get
 /// `405 Method Not Allowed` with an `Allow` header naming GET and HEAD.
+/// On `/` and on a deeper path, which are two routes in `app()`.
 #[tokio::test]
 async fn head_works_and_other_methods_are_refused() {
     let server = start_http_server().await;
-    let head = raw::exchange(
-        server.addr,
-        b"HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
-    )
-    .await;
-    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {head}");
+    for path in ["/", "/a/b"] {
+        let head = raw::exchange(
+            server.addr,
+            format!("HEAD {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await;
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {head}");
 
-    let post = raw::exchange(
-        server.addr,
-        b"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-    )
-    .await;
-    assert!(
-        post.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
-        "{post}"
-    );
-    assert!(post.contains("\r\nallow: GET,HEAD\r\n"), "{post}");
+        let post = raw::exchange(
+            server.addr,
+            format!("POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await;
+        assert!(
+            post.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+            "{post}"
+        );
+        assert!(post.contains("\r\nallow: GET,HEAD\r\n"), "{post}");
+    }
     server.shutdown().await;
 }
 
