@@ -125,6 +125,14 @@ mod tests {
         assert!(DEFAULT_WS_URL.ends_with(&format!(":{WS_PORT}")));
     }
 
+    /// The server's two lines per message are the article's f-strings, exactly.
+    #[test]
+    fn per_message_lines_are_the_article_words() {
+        assert_eq!(received_message("hi"), "Received Message: hi");
+        assert_eq!(server_response("hi"), "Server Response: hi");
+        assert_eq!(server_response(""), "Server Response: ");
+    }
+
     /// The started lines begin with the article's exact words, which scripts wait for.
     #[test]
     fn started_lines_begin_with_the_article_words() {
