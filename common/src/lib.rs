@@ -81,7 +81,7 @@ pub fn response_body_line(body: &str) -> String {
 /// `print(f"Received Message: {message}")`.
 ///
 /// This and [`server_response`] run for every message under load, so they
-/// are built by [`prefixed`] rather than `format!`.
+/// are built by `prefixed` (below) rather than `format!`.
 pub fn received_message(message: &str) -> String {
     prefixed("Received Message: ", message)
 }
