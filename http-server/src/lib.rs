@@ -107,8 +107,8 @@ pub fn app(feed: Feed) -> Router {
 ///
 /// Everything here is `'static` (`from_static` even spares copying the
 /// header value): answering a request allocates nothing of our own, so the
-/// time goes to the protocol, not to this handler. (Public
-/// so the benchmark's plain axum server answers with the very same handler.)
+/// time goes to the protocol, not to this handler. (Public so the
+/// benchmark's plain axum server answers with the very same handler.)
 pub async fn hello() -> ([(HeaderName, HeaderValue); 1], &'static str) {
     (
         [(
