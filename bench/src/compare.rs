@@ -25,7 +25,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use common::tap::Counters;
 
@@ -356,15 +356,19 @@ async fn http_get(
     Ok(())
 }
 
-/// One text message out, its echo back (pings and pongs skipped).
-pub(crate) async fn ws_echo<S>(ws: &mut WebSocketStream<S>, message: &str) -> anyhow::Result<()>
+/// One text message out, its echo back (pings and pongs skipped); returns
+/// the echo's text.
+pub(crate) async fn ws_echo<S>(
+    ws: &mut WebSocketStream<S>,
+    message: &str,
+) -> anyhow::Result<Utf8Bytes>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     ws.send(Message::text(message)).await?;
     loop {
         match ws.next().await {
-            Some(Ok(Message::Text(_))) => return Ok(()),
+            Some(Ok(Message::Text(reply))) => return Ok(reply),
             Some(Ok(_)) => continue,
             Some(Err(err)) => return Err(err.into()),
             None => bail!("the WebSocket server closed the connection"),

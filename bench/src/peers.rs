@@ -19,8 +19,10 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 /// A bare hyper 1.x server: the article's body on every request, no router,
 /// no deadlines, no limits. The floor under http-server.
@@ -128,8 +130,8 @@ pub async fn ws_load(
         let (url, message) = (url.to_string(), message.clone());
         async move {
             let (mut ws, reply) = ws_connect(&url, &message).await?;
-            let request = client_text_frame(message.as_bytes());
-            let expected = server_text_frame(reply.as_bytes());
+            let request = text_frame(message.as_bytes(), Some(MASK))?;
+            let expected = text_frame(reply.as_bytes(), None)?;
             let count = exchange_until(deadline, ws.get_mut(), &request, &expected).await?;
             let _ = ws.close(None).await;
             Ok(count)
@@ -143,68 +145,33 @@ pub async fn ws_load(
 async fn ws_connect(
     url: &str,
     message: &str,
-) -> anyhow::Result<(WebSocketStream<TcpStream>, String)> {
+) -> anyhow::Result<(WebSocketStream<TcpStream>, Utf8Bytes)> {
     let uri = common::url::parse(url, "ws")?;
     let stream = TcpStream::connect(common::url::host_and_port(&uri, 80))
         .await
         .with_context(|| format!("could not connect to {url}"))?;
     stream.set_nodelay(true)?;
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await?;
-    ws.send(Message::text(message)).await?;
-    loop {
-        match ws
-            .next()
-            .await
-            .context("the server closed the connection")??
-        {
-            Message::Text(reply) => return Ok((ws, reply.to_string())),
-            _ => continue,
-        }
-    }
+    let reply = crate::compare::ws_echo(&mut ws, message).await?;
+    Ok((ws, reply))
 }
 
-/// A client's text frame: FIN and opcode 1, the length with the mask bit
-/// set, a masking key, and the payload XORed with it. (A real client picks a
-/// fresh random key for every frame; the server cannot tell the difference,
-/// and a fixed one lets the frame be built once.)
-fn client_text_frame(payload: &[u8]) -> Vec<u8> {
-    let key = [0x37, 0xfa, 0x21, 0x3d];
-    let mut frame = frame_head(payload.len(), 0x80);
-    frame.extend_from_slice(&key);
-    frame.extend(
-        payload
-            .iter()
-            .zip(key.iter().cycle())
-            .map(|(byte, k)| byte ^ k),
-    );
-    frame
+/// A final text frame holding `payload`, as it crosses the wire, built by
+/// tungstenite: the first byte (FIN and opcode 1), the length (7 bits, or
+/// 126 and 16 bits, or 127 and 64 bits; RFC 6455, section 5.2), and from a
+/// client, the mask bit, the masking key and the payload XORed with it.
+/// (A real client picks a fresh random key for every frame; the server
+/// cannot tell the difference, and a fixed one lets the frame be built once.)
+fn text_frame(payload: &[u8], mask: Option<[u8; 4]>) -> anyhow::Result<Vec<u8>> {
+    let mut frame = Frame::message(payload.to_vec(), OpCode::Data(Data::Text), true);
+    frame.header_mut().mask = mask;
+    let mut bytes = Vec::new();
+    frame.format(&mut bytes)?;
+    Ok(bytes)
 }
 
-/// A server's text frame: the same without mask bit or key.
-fn server_text_frame(payload: &[u8]) -> Vec<u8> {
-    let mut frame = frame_head(payload.len(), 0);
-    frame.extend_from_slice(payload);
-    frame
-}
-
-/// The first bytes of a final text frame with a payload of `len` bytes
-/// (RFC 6455, section 5.2): 7 bits of length, or 126 and 16 bits, or 127 and
-/// 64 bits.
-fn frame_head(len: usize, mask_bit: u8) -> Vec<u8> {
-    let mut head = vec![0x81];
-    match len {
-        0..=125 => head.push(mask_bit | len as u8),
-        126..=0xffff => {
-            head.push(mask_bit | 126);
-            head.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            head.push(mask_bit | 127);
-            head.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    head
-}
+/// The masking key of the load generator's frames (RFC 6455's own example).
+const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 /// The same with raw TCP: `payload` bytes out, as many back.
 pub async fn tcp_load(
@@ -279,16 +246,19 @@ mod tests {
     #[test]
     fn frames_match_the_rfc_examples() {
         assert_eq!(
-            client_text_frame(b"Hello"),
+            text_frame(b"Hello", Some(MASK)).unwrap(),
             [
                 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
             ]
         );
         assert_eq!(
-            server_text_frame(b"Hello"),
+            text_frame(b"Hello", None).unwrap(),
             [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]
         );
-        assert_eq!(frame_head(256, 0x80), [0x81, 0xfe, 0x01, 0x00]);
+        assert_eq!(
+            text_frame(&[0; 256], Some(MASK)).unwrap()[..4],
+            [0x81, 0xfe, 0x01, 0x00]
+        );
     }
 
     /// The load generator gets through real round trips with ws-server,
