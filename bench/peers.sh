@@ -98,10 +98,10 @@ port=$(free_port)
 serve http-server "server started" "$bin/http-server" --port "$port"
 echo "| http-server (axum) | $(measured wrk_rate "http://127.0.0.1:$port/") |"
 stop_all
-serve axum "server started" "$bin/bench" serve-axum --port "$port"
+serve axum "server started" "$bin/bench" serve-peer axum --port "$port"
 echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(measured wrk_rate "http://127.0.0.1:$port/") |"
 stop_all
-serve hyper "server started" "$bin/bench" serve-hyper --port "$port"
+serve hyper "server started" "$bin/bench" serve-peer hyper --port "$port"
 echo "| bare hyper 1.x | $(measured wrk_rate "http://127.0.0.1:$port/") |"
 stop_all
 serve python-http "^HTTP server started" "$py" -u "$root/interop/article/http_server.py" "$port"
@@ -114,10 +114,10 @@ echo "|---|---:|---:|"
 serve ws-server "server started" "$bin/ws-server" --port "$port"
 echo "| ws-server (tokio-tungstenite, printing each message) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
 stop_all
-serve tungstenite-echo "server started" "$bin/bench" serve-tungstenite-echo --port "$port"
+serve tungstenite-echo "server started" "$bin/bench" serve-peer tungstenite-echo --port "$port"
 echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
 stop_all
-serve tcp-echo "server started" "$bin/bench" serve-tcp-echo --port "$port"
+serve tcp-echo "server started" "$bin/bench" serve-peer tcp-echo --port "$port"
 echo "| raw tokio TCP echo (no WebSocket at all) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 50) |"
 stop_all
 serve python-ws "^WebSocket server started" "$py" -u "$root/interop/article/ws_server.py" "$port"

@@ -46,27 +46,10 @@ enum Command {
     /// Runs a quiet ws-server on a free port (what `memory` measures)
     #[command(hide = true)]
     ServeWs,
-    /// Runs a bare hyper server answering the article's body (for peers.sh)
+    /// Runs one of the servers ours are measured beside (for peers.sh)
     #[command(hide = true)]
-    ServeHyper {
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
-    /// Runs a plain axum server answering the article's body (for peers.sh)
-    #[command(hide = true)]
-    ServeAxum {
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
-    /// Runs a raw TCP echo server (for peers.sh)
-    #[command(hide = true)]
-    ServeTcpEcho {
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
-    /// Runs a plain tokio-tungstenite echo server (for peers.sh)
-    #[command(hide = true)]
-    ServeTungsteniteEcho {
+    ServePeer {
+        peer: Peer,
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
@@ -84,6 +67,19 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         clients: usize,
     },
+}
+
+/// The servers `bench/peers.sh` puts ours beside (see `bench::peers`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Peer {
+    /// A bare hyper 1.x server answering the article's body
+    Hyper,
+    /// A plain axum server answering the article's body
+    Axum,
+    /// A raw TCP echo
+    TcpEcho,
+    /// A plain tokio-tungstenite echo
+    TungsteniteEcho,
 }
 
 #[tokio::main]
@@ -130,21 +126,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 measurement.per_connection_kib()
             );
         }
-        Some(Command::ServeHyper { port }) => {
-            bench::peers::serve_hyper(common::server::bind(common::DEFAULT_HOST, port).await?)
-                .await?;
-        }
-        Some(Command::ServeAxum { port }) => {
-            bench::peers::serve_axum(common::server::bind(common::DEFAULT_HOST, port).await?)
-                .await?;
-        }
-        Some(Command::ServeTcpEcho { port }) => {
-            bench::peers::serve_tcp_echo(common::server::bind(common::DEFAULT_HOST, port).await?)
-                .await?;
-        }
-        Some(Command::ServeTungsteniteEcho { port }) => {
+        Some(Command::ServePeer { peer, port }) => {
             let listener = common::server::bind(common::DEFAULT_HOST, port).await?;
-            bench::peers::serve_tungstenite_echo(listener).await?;
+            match peer {
+                Peer::Hyper => bench::peers::serve_hyper(listener).await?,
+                Peer::Axum => bench::peers::serve_axum(listener).await?,
+                Peer::TcpEcho => bench::peers::serve_tcp_echo(listener).await?,
+                Peer::TungsteniteEcho => bench::peers::serve_tungstenite_echo(listener).await?,
+            }
         }
         Some(Command::WsLoad { url, clients }) => {
             let rate = bench::peers::ws_load(&url, clients, args.seconds, args.payload).await?;
