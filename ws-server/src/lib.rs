@@ -236,8 +236,7 @@ pub async fn serve(
     stop.send_replace(());
     while connections.join_next().await.is_some() {}
     // The last lines are printed before `serve` returns.
-    drop(shared);
-    let _ = printing.await;
+    shared.printer.finish(printing).await;
 }
 
 /// What every connection task gets a handle on.
@@ -412,7 +411,7 @@ impl Service {
         match self {
             Service::Echo(printer) => {
                 if let Message::Text(text) = &message {
-                    printer.print(common::received_message(text)).await;
+                    printer.print(text).await;
                 }
                 reply_to(message, options)
             }
