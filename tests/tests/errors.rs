@@ -2,10 +2,12 @@
 //! each must end with one clear line on standard error and exit code 1,
 //! never a panic, a backtrace or a hang.
 
-use futures_util::StreamExt;
+use common::feed::Feed;
+use futures_util::{SinkExt, StreamExt};
 use tests::{assert_one_line_error, run_client, text, unused_port, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
 
 /// No server is running: the clients name the URL they tried and the command
 /// that starts the server.
@@ -92,6 +94,50 @@ async fn clients_give_up_on_a_silent_server() {
         assert_one_line_error(&output, &[&url, "no answer", "--timeout"]);
     }
     drop(listener);
+}
+
+/// A feed whose server goes quiet and answers no ping (its machine vanished,
+/// say, which sends not even a TCP reset): ws-client at `/tick` pings it
+/// after `--timeout` of silence and gives up after another, instead of
+/// waiting forever.
+#[tokio::test]
+async fn ws_client_gives_up_on_a_feed_gone_silent() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/tick", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        // Returned, so the connection stays open until the test drops it,
+        // and never read, so a ping goes unanswered.
+        tokio_tungstenite::accept_async(stream).await.unwrap()
+    });
+    let output = run_client("ws-client", &[&url, "--timeout", "0.2"], "").await;
+    assert_one_line_error(&output, &["went silent", "ping", "--timeout"]);
+    drop(within(server).await.unwrap());
+}
+
+/// A feed that is merely quiet answers the ping, and the client keeps
+/// waiting for its tick: the ping tells a slow feed from a dead one.
+#[tokio::test]
+async fn ws_client_waits_on_a_quiet_feed_that_answers_pings() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/tick", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        // Silent until pinged; tungstenite queues the pong as it reads the
+        // ping, and sends it with the tick.
+        let ping = ws.next().await.unwrap().unwrap();
+        assert!(ping.is_ping(), "{ping:?}");
+        let tick = Feed::new().publish().unwrap();
+        ws.send(Message::text(tick.to_json())).await.unwrap();
+        // Wait for the client to close, so it is not cut off mid-handshake.
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let output = run_client("ws-client", &[&url, "--timeout", "0.2", "--count", "1"], "").await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.starts_with("tick 1: price "), "{stdout}");
+    within(server).await.unwrap();
 }
 
 /// A WebSocket server that takes one message and then drops the TCP

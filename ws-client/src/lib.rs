@@ -93,8 +93,9 @@ pub async fn session(
 /// forever, without `count`), then a line saying what they cost.
 ///
 /// There is no request per tick: after the one upgrade request, each tick is
-/// a single frame the server sends unasked. `timeout` bounds the connection,
-/// not the wait for ticks, which come when the server makes them.
+/// a single frame the server sends unasked. `timeout` bounds the connection;
+/// ticks come when the server makes them, but a server silent for `timeout`
+/// is pinged, and given up on if it does not answer within another.
 pub async fn follow(
     url: &str,
     count: Option<u64>,
@@ -108,9 +109,8 @@ pub async fn follow(
     let mut delivery = Delivery::new(1, 1);
     let result = async {
         while !delivery.reached(count) {
-            if let Some(text) = data_or_end(ws.next().await)? {
-                writeln!(out, "{}", delivery.arrived(&Tick::from_json(&text)?))?;
-            }
+            let text = next_tick(&mut ws, timeout).await?;
+            writeln!(out, "{}", delivery.arrived(&Tick::from_json(&text)?))?;
         }
         anyhow::Ok(())
     }
@@ -120,6 +120,42 @@ pub async fn follow(
     (delivery.sent, delivery.received) = counters.read();
     writeln!(out, "{}", delivery.summary())?;
     Ok(delivery)
+}
+
+/// Waits for the server's next data message, for as long as the server is
+/// there.
+///
+/// A feed may tick seldom, so silence alone proves nothing. But a server
+/// whose machine vanished, or whose network did, sends nothing at all, not
+/// even a TCP reset, and without a check we would wait forever. So after
+/// `timeout` of silence we ping (on the wire: a frame with opcode 9, which
+/// the server must answer with a pong, opcode 10); anything heard, pong or
+/// tick, shows the server is there; nothing within another `timeout`, and
+/// we give up. (ws-server checks on its clients the same way.)
+async fn next_tick(ws: &mut Connection, timeout: Duration) -> anyhow::Result<String> {
+    let mut pinged = false;
+    loop {
+        match tokio::time::timeout(timeout, ws.next()).await {
+            Ok(message) => {
+                pinged = false;
+                if let Some(text) = data_or_end(message)? {
+                    return Ok(text);
+                }
+            }
+            Err(_) if !pinged => {
+                let ping = async {
+                    let ping = Message::Ping("are you there?".into());
+                    ws.send(ping).await.context("could not ping the server")
+                };
+                let silent = || "the server went silent and did not take a ping".to_string();
+                common::cli::within(timeout, silent, ping).await?;
+                pinged = true;
+            }
+            Err(_) => bail!(
+                "the server went silent: no answer to a ping within {timeout:?} (see --timeout)"
+            ),
+        }
+    }
 }
 
 /// The article's exchange, once per line of input.

@@ -19,7 +19,9 @@ struct Args {
     /// The WebSocket URL to connect to (plain ws://)
     #[arg(default_value = common::DEFAULT_WS_URL)]
     url: String,
-    /// Seconds to wait for the connection, and for each reply, before giving up
+    /// Seconds to wait for the connection, and for each reply, before giving
+    /// up (at /tick: seconds of silence before the server is pinged, then
+    /// for its answer)
     #[arg(long, default_value = "10", value_parser = common::cli::parse_seconds)]
     timeout: Duration,
     /// Show on standard error what crosses the wire: the upgrade, then each frame
