@@ -26,6 +26,13 @@ use tokio::sync::watch;
 /// the minute after which proxies tend to give up on a silent response.
 pub const LONG_POLL_WAIT: Duration = Duration::from_secs(25);
 
+/// How long http-server lets an event stream go quiet before it writes a
+/// comment line (`:` and a blank line) into it. Clients ignore the comment,
+/// but it tells a follower that the server is still there: one that hears
+/// nothing for longer has lost it. (axum's default; on a WebSocket a ping
+/// does this job.)
+pub const STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
 /// One event of the feed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tick {

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use common::feed::{Delivery, LONG_POLL_WAIT, Tick};
+use common::feed::{Delivery, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
 use common::tap::Counters;
 use common::transcript::{Protocol, Transcript};
 use http_body_util::BodyExt;
@@ -43,7 +43,7 @@ pub enum Method {
 /// goes on one keep-alive connection.
 ///
 /// `timeout` bounds the connection and each wait for an answer, beyond the
-/// time a long poll is meant to wait.
+/// time a long poll is meant to wait or a stream to be quiet.
 pub async fn follow(
     url: &str,
     method: Method,
@@ -169,8 +169,15 @@ async fn stream(
     // Bytes of a line whose end has not arrived yet: a chunk on the wire
     // need not end where a line does.
     let mut line = Vec::new();
+    // The server writes a comment into a stream quiet for STREAM_KEEP_ALIVE:
+    // hearing nothing for longer, not even that, means it is gone (its
+    // machine or network vanished, which sends no TCP reset), and waiting
+    // longer would wait forever.
+    let silent = STREAM_KEEP_ALIVE + timeout;
     while !delivery.reached(count) {
-        let Some(frame) = body.frame().await else {
+        let nothing = || format!("nothing, not even a keep-alive comment, from {url}");
+        let frame = common::cli::within(silent, nothing, async { Ok(body.frame().await) }).await?;
+        let Some(frame) = frame else {
             bail!("{url} ended the stream");
         };
         let frame = frame.with_context(|| format!("the stream from {url} broke"))?;
@@ -182,8 +189,9 @@ async fn stream(
                 line.push(byte);
                 continue;
             }
-            // Of an event's lines only `data:` matters here; `id:` and the
-            // blank line that ends the event are skipped.
+            // Of an event's lines only `data:` matters here; `id:`, the
+            // blank line that ends the event and the keep-alive comment `:`
+            // are skipped.
             if let Some(data) = line.strip_prefix(b"data: ") {
                 let tick = Tick::from_json(&String::from_utf8_lossy(data))?;
                 writeln!(out, "{}", delivery.arrived(&tick))?;

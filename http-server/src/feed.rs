@@ -19,10 +19,10 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::{Event, KeepAlive, KeepAliveStream, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use common::feed::{Feed, LONG_POLL_WAIT, Tick};
+use common::feed::{Feed, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
 use futures_util::Stream;
 use serde::Deserialize;
 
@@ -76,8 +76,13 @@ async fn next(State(feed): State<Feed>, Query(After { after }): Query<After>) ->
 ///
 /// ```
 ///
-/// The stream ends when the feed closes (the server shutting down).
-async fn stream(State(feed): State<Feed>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// A stream quiet for [`STREAM_KEEP_ALIVE`] gets a comment, a chunk holding
+/// `:` and a blank line, so its follower can tell a quiet feed from a
+/// vanished server. The stream ends when the feed closes (the server
+/// shutting down).
+async fn stream(
+    State(feed): State<Feed>,
+) -> Sse<KeepAliveStream<impl Stream<Item = Result<Event, Infallible>>>> {
     let events =
         futures_util::stream::unfold((feed.subscribe(), 0), |(mut feed, last)| async move {
             let tick = feed.next_after(last).await?;
@@ -86,7 +91,7 @@ async fn stream(State(feed): State<Feed>) -> Sse<impl Stream<Item = Result<Event
                 .data(tick.to_json());
             Some((Ok(event), (feed, tick.seq)))
         });
-    Sse::new(events)
+    Sse::new(events).keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE))
 }
 
 /// A tick as an HTTP answer: JSON, and not to be cached (a cached price is a

@@ -7,9 +7,11 @@
 
 use std::time::Duration;
 
-use common::feed::{Delivery, Feed};
+use common::feed::{Delivery, Feed, STREAM_KEEP_ALIVE};
 use http_client::Method;
 use tests::{InProcessServer, LineSink, TIMEOUT, start_http_server, start_ws_server, within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Ticks per test.
@@ -145,4 +147,83 @@ async fn an_unanswered_long_poll_gets_no_content() {
     assert_eq!(response.status(), http::StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+/// A stream with no tick to send is not silent: after `STREAM_KEEP_ALIVE`
+/// (which the paused clock skips) the server writes a comment, which
+/// clients ignore but which shows the server is still there. Over the tower
+/// service directly, as above.
+#[tokio::test(start_paused = true)]
+async fn a_quiet_stream_gets_a_keep_alive_comment() {
+    use futures_util::StreamExt;
+    use tower::ServiceExt;
+    let request = http::Request::get("/tick/stream")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    // Kept until the end: a feed with no owner left is closed, which ends
+    // its streams.
+    let feed = Feed::new();
+    let response = http_server::app(feed.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let mut body = response.into_body().into_data_stream();
+
+    let before = tokio::time::Instant::now();
+    let chunk = tokio::time::timeout(2 * STREAM_KEEP_ALIVE, body.next())
+        .await
+        .expect("no keep-alive comment")
+        .expect("a chunk")
+        .expect("not an error");
+    assert_eq!(chunk, ":\n\n");
+    assert_eq!(before.elapsed(), STREAM_KEEP_ALIVE);
+}
+
+/// A stream whose server goes quiet without even a keep-alive comment (its
+/// machine vanished, say, which sends not even a TCP reset): the client
+/// gives up once a keep-alive comment is overdue by its timeout, instead
+/// of waiting forever. The clock is paused only once the stream flows, so it cannot
+/// race the socket; from then on only timers are left.
+#[tokio::test]
+async fn a_stream_gone_silent_is_given_up() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0; 1024];
+        let _ = stream.read(&mut request).await.unwrap();
+        // One event in a chunked response, then nothing, ever.
+        let event = format!("data: {}\n\n", Feed::new().publish().unwrap().to_json());
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+             transfer-encoding: chunked\r\n\r\n{:x}\r\n{event}\r\n",
+            event.len()
+        );
+        stream.write_all(response.as_bytes()).await.unwrap();
+        stream // Held open by the test until it ends.
+    });
+    let (mut sink, mut printed) = LineSink::new();
+    let client = tokio::spawn(async move {
+        http_client::follow(&url, Method::Stream, None, TIMEOUT, false, &mut sink).await
+    });
+    within(printed.recv()).await.expect("the first tick");
+
+    tokio::time::pause();
+    let before = tokio::time::Instant::now();
+    let err = tokio::time::timeout(STREAM_KEEP_ALIVE + 2 * TIMEOUT, client)
+        .await
+        .expect("the client is still waiting")
+        .unwrap()
+        .expect_err("the client gave up");
+    assert!(
+        format!("{err:#}").contains("not even a keep-alive"),
+        "{err:#}"
+    );
+    // Not before the server's keep-alive comment would have come.
+    assert!(
+        before.elapsed() > STREAM_KEEP_ALIVE,
+        "{:?}",
+        before.elapsed()
+    );
+    drop(within(server).await.unwrap());
 }
