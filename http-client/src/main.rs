@@ -20,7 +20,8 @@ struct Args {
     /// The URL to GET (plain http://); with a feed flag, the server's URL
     #[arg(default_value = common::DEFAULT_HTTP_URL)]
     url: String,
-    /// Seconds to wait for the whole answer before giving up
+    /// Seconds to wait for the whole answer before giving up (with
+    /// --long-poll or --stream, beyond the time the server may stay quiet)
     #[arg(long, default_value = "10", value_parser = common::cli::parse_seconds)]
     timeout: Duration,
     /// Show on standard error every line that crosses the wire
