@@ -154,6 +154,8 @@ impl Printer {
                 }
                 drop(out);
                 batch.clear();
+                // One huge message's line does not keep its memory for good.
+                batch.shrink_to(MAX_WAITING);
                 std::thread::sleep(BATCH_WINDOW);
             }
         });
