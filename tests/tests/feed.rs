@@ -182,8 +182,8 @@ async fn a_quiet_stream_gets_a_keep_alive_comment() {
 /// A stream whose server goes quiet without even a keep-alive comment (its
 /// machine vanished, say, which sends not even a TCP reset): the client
 /// gives up once a keep-alive comment is overdue by its timeout, instead
-/// of waiting forever. The clock is paused only once the stream flows, so it cannot
-/// race the socket; from then on only timers are left.
+/// of waiting forever. The clock is paused only once the stream flows, so
+/// it cannot race the socket; from then on only timers are left.
 #[tokio::test]
 async fn a_stream_gone_silent_is_given_up() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
