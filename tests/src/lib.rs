@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use common::feed::Feed;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -122,6 +122,33 @@ pub async fn start_ws_server_with(options: ws_server::Options) -> InProcessServe
         ws_server::serve(listener, options, feed, shutdown)
     })
     .await
+}
+
+/// A stand-in server of the test's own, for a client to meet when the real
+/// ones cannot misbehave the way the test needs: it takes one connection on
+/// a free port and hands the TCP stream to `serve`. Returns the URL to give
+/// the client (`scheme://`, the address, then `path`) and the server's task,
+/// which yields what `serve` returns.
+pub async fn serve_one<F, Fut>(
+    scheme: &str,
+    path: &str,
+    serve: F,
+) -> (String, JoinHandle<Fut::Output>)
+where
+    F: FnOnce(TcpStream) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!(
+        "{scheme}://{}{path}",
+        listener.local_addr().expect("local_addr")
+    );
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        serve(stream).await
+    });
+    (url, server)
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, read, released.

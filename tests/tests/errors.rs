@@ -4,7 +4,7 @@
 
 use common::feed::Feed;
 use futures_util::{SinkExt, StreamExt};
-use tests::{assert_one_line_error, run_client, text, unused_port, within};
+use tests::{assert_one_line_error, run_client, serve_one, text, unused_port, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
@@ -67,14 +67,12 @@ async fn ws_client_explains_a_server_that_is_not_websocket() {
 /// without answering.
 #[tokio::test]
 async fn http_client_explains_a_server_that_hangs_up() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
+    let (url, server) = serve_one("http", "", |mut stream| async move {
         let mut request = [0; 16];
         let _ = stream.read(&mut request).await;
         // Dropping the stream closes the connection.
-    });
+    })
+    .await;
     let output = run_client("http-client", &[&url], "").await;
     assert_one_line_error(&output, &[&url, "closed the connection without answering"]);
     within(server).await.unwrap();
@@ -102,14 +100,12 @@ async fn clients_give_up_on_a_silent_server() {
 /// waiting forever.
 #[tokio::test]
 async fn ws_client_gives_up_on_a_feed_gone_silent() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/tick", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
+    let (url, server) = serve_one("ws", "/tick", |stream| async move {
         // Returned, so the connection stays open until the test drops it,
         // and never read, so a ping goes unanswered.
         tokio_tungstenite::accept_async(stream).await.unwrap()
-    });
+    })
+    .await;
     let output = run_client("ws-client", &[&url, "--timeout", "0.2"], "").await;
     assert_one_line_error(&output, &["went silent", "ping", "--timeout"]);
     drop(within(server).await.unwrap());
@@ -119,10 +115,7 @@ async fn ws_client_gives_up_on_a_feed_gone_silent() {
 /// waiting for its tick: the ping tells a slow feed from a dead one.
 #[tokio::test]
 async fn ws_client_waits_on_a_quiet_feed_that_answers_pings() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/tick", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
+    let (url, server) = serve_one("ws", "/tick", |stream| async move {
         let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
         // Silent until pinged; tungstenite queues the pong as it reads the
         // ping, and sends it with the tick.
@@ -132,7 +125,8 @@ async fn ws_client_waits_on_a_quiet_feed_that_answers_pings() {
         ws.send(Message::text(tick.to_json())).await.unwrap();
         // Wait for the client to close, so it is not cut off mid-handshake.
         while let Some(Ok(_)) = ws.next().await {}
-    });
+    })
+    .await;
     let output = run_client("ws-client", &[&url, "--timeout", "0.2", "--count", "1"], "").await;
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -144,14 +138,12 @@ async fn ws_client_waits_on_a_quiet_feed_that_answers_pings() {
 /// connection without a close frame: ws-client says the connection broke.
 #[tokio::test]
 async fn ws_client_explains_a_connection_dropped_mid_conversation() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
+    let (url, server) = serve_one("ws", "", |stream| async move {
         let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
         let _first = ws.next().await;
         // Dropping `ws` closes the TCP connection with no close frame.
-    });
+    })
+    .await;
     let output = run_client("ws-client", &[&url], "hello\nnever answered\n").await;
     assert_one_line_error(&output, &["the connection to the server broke"]);
     assert!(text(&output.stdout).starts_with("Enter a message: Sent message: hello\n"));
@@ -200,14 +192,12 @@ async fn clients_explain_a_server_that_answers_garbage() {
         ),
         ("ws-client", "ws", "did not accept the WebSocket handshake"),
     ] {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
+        let (url, server) = serve_one(scheme, "", |mut stream| async move {
             let mut request = [0; 1024];
             let _ = stream.read(&mut request).await;
             let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n").await;
-        });
+        })
+        .await;
         let output = run_client(client, &[&url], "").await;
         assert_one_line_error(&output, &[&url, complaint]);
         within(server).await.unwrap();

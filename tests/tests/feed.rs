@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use common::feed::{Delivery, Feed, STREAM_KEEP_ALIVE};
 use http_client::Method;
-use tests::{InProcessServer, LineSink, TIMEOUT, start_http_server, start_ws_server, within};
+use tests::{
+    InProcessServer, LineSink, TIMEOUT, serve_one, start_http_server, start_ws_server, within,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Ticks per test.
@@ -186,10 +187,7 @@ async fn a_quiet_stream_gets_a_keep_alive_comment() {
 /// it cannot race the socket; from then on only timers are left.
 #[tokio::test]
 async fn a_stream_gone_silent_is_given_up() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
+    let (url, server) = serve_one("http", "", |mut stream| async move {
         let mut request = [0; 1024];
         let _ = stream.read(&mut request).await.unwrap();
         // One event in a chunked response, then nothing, ever.
@@ -201,7 +199,8 @@ async fn a_stream_gone_silent_is_given_up() {
         );
         stream.write_all(response.as_bytes()).await.unwrap();
         stream // Held open by the test until it ends.
-    });
+    })
+    .await;
     let (mut sink, mut printed) = LineSink::new();
     let client = tokio::spawn(async move {
         http_client::follow(&url, Method::Stream, None, TIMEOUT, false, &mut sink).await
