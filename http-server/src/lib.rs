@@ -44,6 +44,9 @@
 //! (then the connection is dropped), a size limit for it (past it,
 //! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
 //! hyper answers a request it cannot parse with `400 Bad Request` itself.
+//! And it answers the article's GET with [`hello`] without asking axum's
+//! router: the article's program has no router, and axum's would cost about
+//! a tenth of the server's speed.
 //!
 //! # Beyond the article: demonstrations
 //!
@@ -60,10 +63,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use axum::response::Html;
+use axum::http::{Method, Request};
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use common::feed::Feed;
+use futures_util::future::Either;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
+use hyper::service::{Service, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -89,11 +96,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// (same headers, no body) and answers any other method with
 /// `405 Method Not Allowed` and an `Allow` header.
 ///
-/// Why two routes and not `.fallback(get(hello))`, which reads better: a
-/// fallback is looked up in a second router and its handler copied for every
-/// request. Measured with callgrind under wrk, that cost 18,000 instructions
-/// a request against 13,500 for the routes (the README's "The servers beside
-/// their peers" has the method).
+/// [`serve`] answers a GET for any path outside `/demo` and `/tick` with
+/// [`hello`] without asking this router (see `is_article_get`: a new
+/// demonstration route must be named there too); this router answers
+/// everything else.
 ///
 /// It is a function of its own so tests can call it without opening a socket.
 pub fn app(feed: Feed) -> Router {
@@ -122,10 +128,31 @@ pub async fn hello() -> ([(HeaderName, HeaderValue); 1], Body) {
     )
 }
 
+/// Whether `request` is the article's: a GET for a path that is not one of
+/// the demonstrations' (`/demo`, `/tick/...`). Generous with the
+/// demonstrations on purpose: a GET for `/ticket` is not counted as the
+/// article's, and goes to the router, which answers it with the article's
+/// page all the same.
+fn is_article_get(request: &Request<Incoming>) -> bool {
+    let path = request.uri().path();
+    request.method() == Method::GET && !path.starts_with("/demo") && !path.starts_with("/tick")
+}
+
 /// The demonstration page: plain HTML and a little JavaScript, compiled
 /// into the program so it works from any directory.
 async fn demo() -> Html<&'static str> {
     Html(include_str!("demo.html"))
+}
+
+/// hyper's settings for each connection: a deadline ([`HEADER_TIMEOUT`])
+/// and a size limit ([`MAX_HEAD_SIZE`]) for every request head. (Public so
+/// the benchmark can measure a bare hyper server with the same settings.)
+pub fn connection_settings() -> http1::Builder {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_SIZE);
+    http
 }
 
 /// Serves HTTP on `listener`, with `feed` behind `/tick/...`, until
@@ -139,13 +166,24 @@ async fn demo() -> Html<&'static str> {
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
 pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {
-    // `with_state(())` turns every handler into a ready service once, here,
-    // instead of on each request; `axum::serve` does the same.
-    let app = app(feed.clone()).with_state(());
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .max_buf_size(MAX_HEAD_SIZE);
+    // The article's server has no routes: its `do_GET` answers every path.
+    // So the article's GET is answered by calling `hello` directly, and only
+    // the rest (the demonstrations, HEAD, other methods) goes through axum's
+    // router. The router gives the same answer, at a price paid for every
+    // request: finding the route, recording its (empty) path parameters,
+    // boxing the request body, the handler's future and the response body.
+    // That cost about a tenth of the server's speed (README: "The servers
+    // beside their peers"). `with_state(())` makes the router a ready
+    // service once, here, not on every request.
+    let site = TowerToHyperService::new(app(feed.clone()).with_state(()));
+    let answer = service_fn(move |request: Request<Incoming>| {
+        if is_article_get(&request) {
+            Either::Left(async { Ok(hello().await.into_response()) })
+        } else {
+            Either::Right(site.call(request))
+        }
+    });
+    let http = connection_settings();
     // Tracks every connection, so shutdown can ask each to finish.
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -155,11 +193,10 @@ pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Outp
             () = &mut shutdown => break,
             accepted = common::server::accept(&listener) => accepted,
         };
-        // hyper reads requests from the socket and writes the responses the
-        // axum app gives it; `TokioIo` and `TowerToHyperService` only adapt
-        // tokio's socket and axum's service to hyper's traits.
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // hyper reads requests from the socket and writes the responses
+        // `answer` gives it; `TokioIo` and `TowerToHyperService` only adapt
+        // tokio's socket and axum's router to hyper's traits.
+        let connection = http.serve_connection(TokioIo::new(stream), answer.clone());
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A client that vanished or sent garbage: its business, not ours.

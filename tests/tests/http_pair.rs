@@ -37,6 +37,40 @@ async fn every_path_gets_the_page() {
     server.shutdown().await;
 }
 
+/// The server answers the article's GET without asking its router; the
+/// demonstrations' paths must still reach theirs, and a path that merely
+/// starts like one still gets the article's page.
+#[tokio::test]
+async fn demonstrations_keep_their_paths() {
+    let server = start_http_server().await;
+    let fetch = |path: &str| {
+        let url = format!("{}{path}", server.http_url());
+        async move {
+            within(http_client::fetch(&url, TIMEOUT, false))
+                .await
+                .expect("fetch")
+        }
+    };
+    let demo = fetch("/demo").await;
+    assert!(
+        demo.body
+            .contains("<title>HTTP and WebSocket, side by side</title>"),
+        "{}",
+        demo.body
+    );
+    let latest = fetch("/tick/latest").await;
+    assert_ne!(latest.body, "Hello, World! This is an HTTP response.");
+    for path in ["/democracy", "/ticket"] {
+        let response = fetch(path).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            response.body, "Hello, World! This is an HTTP response.",
+            "{path}"
+        );
+    }
+    server.shutdown().await;
+}
+
 /// What the server writes on the wire: status line, `Content-Type: text/html`,
 /// a `Content-Length` of 39, a blank line, then the body. `Connection: close`
 /// asks it to close the connection after answering, as the article describes.
