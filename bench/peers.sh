@@ -4,8 +4,9 @@
 #   bash bench/peers.sh
 #
 # HTTP: requests per second under keep-alive load (wrk -t1 -c50) against
-# http-server, a plain axum server and a bare hyper 1.x server answering the
-# same body, and the article's Python http.server program.
+# http-server, a plain axum server, a hyper 1.x server with http-server's
+# defences and a bare one, all answering the same body, and the article's
+# Python http.server program.
 # WebSocket: echo round trips per second with 1 and 50 clients against
 # ws-server (printing "Received Message: m" for each, as the article's does),
 # a plain tokio-tungstenite echo, a raw tokio TCP echo, and the article's
@@ -100,6 +101,9 @@ echo "| http-server (axum) | $(measured wrk_rate "http://127.0.0.1:$port/") |"
 stop_all
 serve axum "server started" "$bin/bench" serve-peer axum --port "$port"
 echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(measured wrk_rate "http://127.0.0.1:$port/") |"
+stop_all
+serve hyper-defended "server started" "$bin/bench" serve-peer hyper-defended --port "$port"
+echo "| hyper 1.x with http-server's defences (its deadline and size limit for request heads, graceful shutdown) | $(measured wrk_rate "http://127.0.0.1:$port/") |"
 stop_all
 serve hyper "server started" "$bin/bench" serve-peer hyper --port "$port"
 echo "| bare hyper 1.x | $(measured wrk_rate "http://127.0.0.1:$port/") |"

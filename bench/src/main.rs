@@ -74,6 +74,9 @@ enum Command {
 enum Peer {
     /// A bare hyper 1.x server answering the article's body
     Hyper,
+    /// The same, with http-server's deadline and size limit for request
+    /// heads and its graceful-shutdown tracking
+    HyperDefended,
     /// A plain axum server answering the article's body
     Axum,
     /// A raw TCP echo
@@ -129,7 +132,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::ServePeer { peer, port }) => {
             let listener = common::server::bind(common::DEFAULT_HOST, port).await?;
             match peer {
-                Peer::Hyper => bench::peers::serve_hyper(listener).await?,
+                Peer::Hyper => bench::peers::serve_hyper(listener, false).await?,
+                Peer::HyperDefended => bench::peers::serve_hyper(listener, true).await?,
                 Peer::Axum => bench::peers::serve_axum(listener).await?,
                 Peer::TcpEcho => bench::peers::serve_tcp_echo(listener).await?,
                 Peer::TungsteniteEcho => bench::peers::serve_tungstenite_echo(listener).await?,

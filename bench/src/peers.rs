@@ -1,7 +1,8 @@
-//! The pieces `bench/peers.sh` puts our servers beside: a bare hyper server,
-//! a plain axum server, a plain tokio-tungstenite echo and a raw TCP echo
-//! (what our servers would be with less or nothing of their own),
-//! and load generators for WebSocket and raw TCP echo (wrk does HTTP).
+//! The pieces `bench/peers.sh` puts our servers beside: a hyper server, bare
+//! or with http-server's defences, a plain axum server, a plain
+//! tokio-tungstenite echo and a raw TCP echo (what our servers would be with
+//! less or nothing of their own), and load generators for WebSocket and raw
+//! TCP echo (wrk does HTTP).
 //!
 //! Each server prints a started line with its URL, like ours, so the script
 //! can start them all the same way.
@@ -12,10 +13,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
-use hyper::body::Bytes;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
@@ -24,30 +28,48 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
-/// A bare hyper 1.x server: the article's body on every request, no router,
-/// no deadlines, no limits. The floor under http-server.
-pub async fn serve_hyper(listener: TcpListener) -> anyhow::Result<()> {
+/// A bare hyper 1.x server: the article's body on every request, no router.
+///
+/// Without `defended`, nothing else either (no deadlines, no limits): the
+/// floor under http-server. With it, hyper gets http-server's own deadline
+/// and size limit for request heads
+/// ([`http_server::connection_settings`]) and its graceful-shutdown
+/// tracking: what those defences cost, with no axum at all.
+pub async fn serve_hyper(listener: TcpListener, defended: bool) -> anyhow::Result<()> {
+    let (name, http) = if defended {
+        (
+            "hyper with http-server's defences",
+            http_server::connection_settings(),
+        )
+    } else {
+        ("bare hyper", http1::Builder::new())
+    };
     println!(
-        "bare hyper server started. Listening on http://{}",
+        "{name} server started. Listening on http://{}",
         listener.local_addr()?
     );
+    let graceful = GracefulShutdown::new();
     loop {
         let (stream, _) = listener.accept().await?;
-        tokio::spawn(async move {
-            let hello = service_fn(|_request| async {
-                let response = hyper::Response::builder()
-                    .header(
-                        hyper::header::CONTENT_TYPE,
-                        hyper::header::HeaderValue::from_static(common::HTML_CONTENT_TYPE),
-                    )
-                    .body(Full::new(Bytes::from_static(common::HELLO_BODY.as_bytes())));
-                Ok::<_, Infallible>(response.expect("a valid response"))
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), hello)
-                .await;
-        });
+        let connection = http.serve_connection(TokioIo::new(stream), service_fn(hello));
+        if defended {
+            let connection = graceful.watch(connection);
+            tokio::spawn(connection);
+        } else {
+            tokio::spawn(connection);
+        }
     }
+}
+
+/// The article's answer, in hyper's own terms: status 200, the one header,
+/// the body.
+async fn hello(_request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let mut response = Response::new(Full::new(Bytes::from_static(common::HELLO_BODY.as_bytes())));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(common::HTML_CONTENT_TYPE),
+    );
+    Ok(response)
 }
 
 /// A plain axum server, as in axum's own examples: `axum::serve` and
