@@ -28,7 +28,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
-/// A bare hyper 1.x server: the article's body on every request, no router.
+/// A hyper 1.x server: the article's body on every request, no router.
 ///
 /// Without `defended`, nothing else either (no deadlines, no limits): the
 /// floor under http-server. With it, hyper gets http-server's own deadline
