@@ -47,6 +47,11 @@ pub const WS_SERVER_STARTED: &str = "WebSocket server started.";
 /// What the WebSocket client asks before reading each line.
 pub const PROMPT: &str = "Enter a message: ";
 
+/// What ws-server and ws-client put in a ping (a frame with opcode 9) when
+/// they check that the other end is still there. Beyond the article: the
+/// other end answers with a pong (opcode 10) that carries the same bytes.
+pub const PING_PAYLOAD: &str = "are you there?";
+
 /// What joins a server's started words and its URL in the started line.
 const LISTENING_ON: &str = " Listening on ";
 

@@ -144,7 +144,7 @@ async fn next_tick(ws: &mut Connection, timeout: Duration) -> anyhow::Result<Str
             }
             Err(_) if !pinged => {
                 let ping = async {
-                    let ping = Message::Ping("are you there?".into());
+                    let ping = Message::Ping(common::PING_PAYLOAD.into());
                     ws.send(ping).await.context("could not ping the server")
                 };
                 let silent = || "the server went silent and did not take a ping".to_string();

@@ -350,7 +350,7 @@ async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
                     return Ok(());
                 }
                 if heartbeat.should_ping() {
-                    send(&mut ws, Message::Ping("are you there?".into())).await?;
+                    send(&mut ws, Message::Ping(common::PING_PAYLOAD.into())).await?;
                 }
             }
             _ = &mut stopping => {
