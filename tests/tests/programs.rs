@@ -104,6 +104,36 @@ async fn ws_server_says_going_away_on_sigterm() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Nobody reads ws-server's output (a paused terminal, a pipe never
+/// drained), so its printing thread is stuck writing. SIGTERM must still
+/// end it, once `--shutdown-grace` has passed, with exit code 0.
+#[tokio::test]
+async fn ws_server_exits_even_when_nobody_reads_its_output() {
+    let program = tests::program("ws-server");
+    let server = ServerProcess::start_with(
+        &program.to_string_lossy(),
+        &["--port", "0", "--shutdown-grace", "1"],
+        "WebSocket server started.",
+    )
+    .await;
+    // A line four times the size of a pipe (64 KiB): the printing thread
+    // fills the pipe and then waits, since the test reads no more output.
+    let long = "x".repeat(256 * 1024);
+    let mut client = tests::ws::connect(&server.url).await;
+    let reply = tests::ws::echo(&mut client, &long).await;
+    assert_eq!(reply.len(), "Server Response: ".len() + long.len());
+    // The client is gone, so only the printing is left to wait for.
+    drop(client);
+
+    server.terminate().await;
+    let (status, stderr) = server.exit().await;
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("nobody is reading standard output"),
+        "{stderr}"
+    );
+}
+
 /// A ws-client waiting at its prompt notices the server shutting down at
 /// once, says so in one line, and exits with 1.
 #[tokio::test]

@@ -50,9 +50,11 @@
 //! it, `503 Service Unavailable`), a largest message (past it, close code
 //! 1009), a heartbeat that pings a silent peer and drops it when no answer
 //! comes, a deadline for each reply to be written (a peer that never reads
-//! cannot make replies pile up), and an RFC 6455 close code for each way a
-//! peer can break the protocol. The handshake itself is in `handshake.rs`, the heartbeat in
-//! `heartbeat.rs`, and the printing of `Received Message` lines in `printer.rs`.
+//! cannot make replies pile up), an RFC 6455 close code for each way a
+//! peer can break the protocol, and a grace period for shutting down (nothing,
+//! not even a terminal nobody reads, keeps the server from exiting). The
+//! handshake itself is in `handshake.rs`, the heartbeat in `heartbeat.rs`,
+//! and the printing of `Received Message` lines in `printer.rs`.
 //!
 //! # Beyond the article: demonstrations
 //!
@@ -105,6 +107,9 @@ const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
 /// The default number of seconds of silence before a peer is pinged.
 const PING_INTERVAL_SECS: u64 = 30;
 
+/// The default number of seconds shutting down may take in all.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
 /// How long a client has to answer our close frame when the server shuts
 /// down, before we drop the connection anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -142,6 +147,11 @@ pub struct Options {
     /// one more interval is disconnected (0: never ping)
     #[arg(long, default_value_t = PING_INTERVAL_SECS)]
     pub ping_interval: u64,
+    /// Seconds shutting down may take: for clients to finish the close
+    /// handshake and the last "Received Message" lines to be printed; past
+    /// it the server exits anyway
+    #[arg(long, default_value_t = SHUTDOWN_GRACE_SECS)]
+    pub shutdown_grace: u64,
 }
 
 impl Default for Options {
@@ -153,6 +163,7 @@ impl Default for Options {
             max_connections: MAX_CONNECTIONS,
             handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
             ping_interval: PING_INTERVAL_SECS,
+            shutdown_grace: SHUTDOWN_GRACE_SECS,
         }
     }
 }
@@ -190,7 +201,8 @@ fn raise_open_file_limit() {
 ///
 /// On shutdown it stops accepting, sends every connected client a close
 /// frame with code 1001 ("going away"), and returns once each connection has
-/// finished its close handshake (or five seconds have passed).
+/// finished its close handshake (or five seconds have passed) and the last
+/// lines are printed, or when `--shutdown-grace` is over, whichever is first.
 pub async fn serve(
     listener: TcpListener,
     options: Options,
@@ -234,9 +246,25 @@ pub async fn serve(
     drop(listener);
     shared.feed.close();
     stop.send_replace(());
-    while connections.join_next().await.is_some() {}
-    // The last lines are printed before `serve` returns.
-    shared.printer.finish(printing).await;
+    let Shared { printer, .. } = shared;
+    let finishing = async {
+        while connections.join_next().await.is_some() {}
+        // The last lines are printed before `serve` returns.
+        printer.finish(printing).await;
+    };
+    // Each connection has deadlines of its own, but printing has none:
+    // standard output that nobody reads (a paused terminal, a pipe never
+    // drained) would hold the printing thread, the connections waiting for
+    // it, and so the server, for ever. Past the grace period, the
+    // connections still open are dropped along with `connections`, and the
+    // lines still waiting go unprinted.
+    let grace = Duration::from_secs(options.shutdown_grace);
+    if tokio::time::timeout(grace, finishing).await.is_err() {
+        eprintln!(
+            "Shut down after {grace:?} without finishing: a client did not close, \
+             or nobody is reading standard output."
+        );
+    }
 }
 
 /// What every connection task gets a handle on.
