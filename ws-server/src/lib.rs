@@ -202,7 +202,8 @@ fn raise_open_file_limit() {
 /// On shutdown it stops accepting, sends every connected client a close
 /// frame with code 1001 ("going away"), and returns once each connection has
 /// finished its close handshake (or five seconds have passed) and the last
-/// lines are printed, or when `--shutdown-grace` is over, whichever is first.
+/// lines are printed, or once `options.shutdown_grace` seconds have passed,
+/// whichever comes first.
 pub async fn serve(
     listener: TcpListener,
     options: Options,
