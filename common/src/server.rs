@@ -11,6 +11,11 @@ use tokio::net::{TcpListener, TcpStream};
 /// How long to wait before accepting again after `accept` failed.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// How long a server may take to shut down, once told to: for what is in
+/// flight to finish. Past it, what is left is dropped and the server exits.
+/// (ws-server's `--shutdown-grace` changes it there.)
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Binds a TCP listener on `host:port`.
 ///
 /// This is the moment a server exists for the network: the kernel starts

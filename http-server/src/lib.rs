@@ -67,6 +67,7 @@ use axum::http::{Method, Request};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use common::feed::Feed;
+use common::server::SHUTDOWN_GRACE;
 use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -84,9 +85,6 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request head accepted; a larger one is answered `431 Request
 /// Header Fields Too Large`. Browsers send a few hundred bytes to a few KiB.
 pub const MAX_HEAD_SIZE: usize = 16 * 1024;
-
-/// How long shutdown waits for requests in flight before it drops them.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The routes: the article's handler for every path but the demonstrations'.
 ///
@@ -162,7 +160,8 @@ pub fn connection_settings() -> http1::Builder {
 /// cannot hold up another; errors on one connection end only that connection.
 /// On shutdown it stops accepting, closes the feed (which ends its streams
 /// and long polls), lets requests in flight finish, closes idle keep-alive
-/// connections, and returns within [`SHUTDOWN_GRACE`].
+/// connections, and returns within [`SHUTDOWN_GRACE`], dropping the requests
+/// still in flight then.
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
 pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {

@@ -295,7 +295,7 @@ async fn shutdown_is_bounded_despite_a_half_sent_request() {
     within(slow.write_all(b"GET / HTTP/1.1\r\n")).await.unwrap();
     let before = tokio::time::Instant::now();
     server.shutdown().await;
-    assert!(before.elapsed() <= http_server::SHUTDOWN_GRACE);
+    assert!(before.elapsed() <= common::server::SHUTDOWN_GRACE);
 }
 
 // --- the clients ------------------------------------------------------------

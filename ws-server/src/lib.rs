@@ -74,6 +74,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::feed::{Feed, Subscription};
+use common::server::SHUTDOWN_GRACE;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -106,9 +107,6 @@ const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
 
 /// The default number of seconds of silence before a peer is pinged.
 const PING_INTERVAL_SECS: u64 = 30;
-
-/// The default number of seconds shutting down may take in all.
-const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 /// How long a client has to answer our close frame when the server shuts
 /// down, before we drop the connection anyway.
@@ -150,7 +148,7 @@ pub struct Options {
     /// Seconds shutting down may take: for clients to finish the close
     /// handshake and the last "Received Message" lines to be printed; past
     /// it the server exits anyway
-    #[arg(long, default_value_t = SHUTDOWN_GRACE_SECS)]
+    #[arg(long, default_value_t = SHUTDOWN_GRACE.as_secs())]
     pub shutdown_grace: u64,
 }
 
@@ -163,7 +161,7 @@ impl Default for Options {
             max_connections: MAX_CONNECTIONS,
             handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
             ping_interval: PING_INTERVAL_SECS,
-            shutdown_grace: SHUTDOWN_GRACE_SECS,
+            shutdown_grace: SHUTDOWN_GRACE.as_secs(),
         }
     }
 }
