@@ -1,5 +1,5 @@
 //! How ws-server tells a live peer from a vanished one: ping after a silent
-//! interval, give up after a second one. Used by `echo` in `lib.rs`; set
+//! interval, give up after a second one. Used by `converse` in `lib.rs`; set
 //! with `--ping-interval`.
 
 use std::time::Duration;
