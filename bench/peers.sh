@@ -9,10 +9,11 @@
 # Python http.server program.
 # WebSocket: echo round trips per second with 1 and 50 clients against
 # ws-server (printing "Received Message: m" for each, as the article's does),
-# a plain tokio-tungstenite echo, a raw tokio TCP echo, and the article's
-# Python websockets server. The WebSocket load generator writes a prebuilt
-# masked frame and reads the reply's exact bytes, as the TCP one does with
-# raw bytes, so it costs the same per round trip for both.
+# ws-server with --quiet (what the printing costs), a plain tokio-tungstenite
+# echo, a raw tokio TCP echo, and the article's Python websockets server.
+# The WebSocket load generator writes a prebuilt masked frame and reads the
+# reply's exact bytes, as the TCP one does with raw bytes, so it costs the
+# same per round trip for both.
 #
 # Servers run on core 0 and the load on core 1 (taskset), so they do not
 # compete for a core. Beside each rate is the share of its core the server
@@ -83,6 +84,17 @@ wrk_rate() {
     taskset -c 1 wrk -t1 -c50 -d"${seconds}s" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
 }
 
+# echo_row LABEL LOAD TARGET: a table row of echo round trips per second,
+# `bench LOAD TARGET` run from core 1 with 1 client and then with 50.
+echo_row() {
+    local label=$1 clients cells=()
+    shift
+    for clients in 1 50; do
+        cells+=("$(measured taskset -c 1 "$bin/bench" --seconds "$seconds" "$@" --clients "$clients")")
+    done
+    echo "| $label | ${cells[0]} | ${cells[1]} |"
+}
+
 # stop_all: stops the servers started so far (each measurement has the
 # machine to itself).
 stop_all() {
@@ -115,15 +127,19 @@ stop_all
 echo
 echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50 clients, server CPU |"
 echo "|---|---:|---:|"
+ws_url=ws://127.0.0.1:$port/
 serve ws-server "server started" "$bin/ws-server" --port "$port"
-echo "| ws-server (tokio-tungstenite, printing each message) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
+echo_row "ws-server (tokio-tungstenite, printing each message)" ws-load "$ws_url"
+stop_all
+serve ws-server-quiet "server started" "$bin/ws-server" --port "$port" --quiet
+echo_row "ws-server \`--quiet\` (the same, without printing)" ws-load "$ws_url"
 stop_all
 serve tungstenite-echo "server started" "$bin/bench" serve-peer tungstenite-echo --port "$port"
-echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
+echo_row "plain tokio-tungstenite echo (no printing, no deadlines or limits)" ws-load "$ws_url"
 stop_all
 serve tcp-echo "server started" "$bin/bench" serve-peer tcp-echo --port "$port"
-echo "| raw tokio TCP echo (no WebSocket at all) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" tcp-load "127.0.0.1:$port" --clients 50) |"
+echo_row "raw tokio TCP echo (no WebSocket at all)" tcp-load "127.0.0.1:$port"
 stop_all
 serve python-ws "^WebSocket server started" "$py" -u "$root/interop/article/ws_server.py" "$port"
-echo "| the article's Python websockets server | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 1) | $(measured taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50) |"
+echo_row "the article's Python websockets server" ws-load "$ws_url"
 stop_all
