@@ -98,25 +98,37 @@ stop_all() {
     pids=()
 }
 
+# Each server, as one cell of the HTTP table or two of the WebSocket one.
+python_http() { http_cell python-http "^HTTP server started" "$py" -u "$root/interop/article/http_server.py" "$port"; }
+http_server() { http_cell http-server "server started" "$bin/http-server" --port "$port"; }
+bare_hyper() { http_cell hyper "server started" "$bin/bench" serve-peer hyper --port "$port"; }
+hyper_defended() { http_cell hyper-defended "server started" "$bin/bench" serve-peer hyper-defended --port "$port"; }
+plain_axum() { http_cell axum "server started" "$bin/bench" serve-peer axum --port "$port"; }
+python_ws() { ws_cells python-ws ws-load "ws://127.0.0.1:$port/" "^WebSocket server started" "$py" -u "$root/interop/article/ws_server.py" "$port"; }
+ws_server() { ws_cells ws-server ws-load "ws://127.0.0.1:$port/" "server started" "$bin/ws-server" --port "$port"; }
+tcp_echo() { ws_cells tcp-echo tcp-load "127.0.0.1:$port" "server started" "$bin/bench" serve-peer tcp-echo --port "$port"; }
+ws_server_quiet() { ws_cells ws-server-quiet ws-load "ws://127.0.0.1:$port/" "server started" "$bin/ws-server" --port "$port" --quiet; }
+tungstenite_echo() { ws_cells tungstenite-echo ws-load "ws://127.0.0.1:$port/" "server started" "$bin/bench" serve-peer tungstenite-echo --port "$port"; }
+
+# The order of a round: the two servers of each target one after the
+# other, so that they run as close together in time as they can.
+servers=(python_http http_server bare_hyper hyper_defended plain_axum
+    python_ws ws_server tcp_echo ws_server_quiet tungstenite_echo)
+
 # One round: every server measured once, in turn, each with the machine to
 # itself. A shared machine's speed can change by a fifth from one minute to
 # the next, so one run of each would let chance pick the winner: the rounds
-# repeat the whole sequence, and each target is checked round by round (one
-# ratio per round, then their median).
+# repeat the whole sequence, every other one in reverse (so a machine that
+# slows down during a round favours neither of two neighbours), and each
+# target is checked round by round (one ratio per round, then their median).
 run_round() {
+    local i
     port=$(free_port)
-    http_cell http-server "server started" "$bin/http-server" --port "$port"
-    http_cell axum "server started" "$bin/bench" serve-peer axum --port "$port"
-    http_cell hyper-defended "server started" "$bin/bench" serve-peer hyper-defended --port "$port"
-    http_cell hyper "server started" "$bin/bench" serve-peer hyper --port "$port"
-    http_cell python-http "^HTTP server started" "$py" -u "$root/interop/article/http_server.py" "$port"
-
-    local ws_url=ws://127.0.0.1:$port/
-    ws_cells ws-server ws-load "$ws_url" "server started" "$bin/ws-server" --port "$port"
-    ws_cells ws-server-quiet ws-load "$ws_url" "server started" "$bin/ws-server" --port "$port" --quiet
-    ws_cells tungstenite-echo ws-load "$ws_url" "server started" "$bin/bench" serve-peer tungstenite-echo --port "$port"
-    ws_cells tcp-echo tcp-load "127.0.0.1:$port" "server started" "$bin/bench" serve-peer tcp-echo --port "$port"
-    ws_cells python-ws ws-load "$ws_url" "^WebSocket server started" "$py" -u "$root/interop/article/ws_server.py" "$port"
+    if ((round % 2)); then
+        for ((i = 0; i < ${#servers[@]}; i++)); do "${servers[i]}"; done
+    else
+        for ((i = ${#servers[@]} - 1; i >= 0; i--)); do "${servers[i]}"; done
+    fi
 }
 
 # http_cell KEY PATTERN COMMAND...: starts the server COMMAND, loads it with
