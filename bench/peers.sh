@@ -38,10 +38,7 @@ trap 'exit 130' INT TERM
 
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
 command -v taskset > /dev/null || { apt-get update -qq && apt-get install -y -qq util-linux > /dev/null; }
-if [[ ! -x $cache/venv/bin/python ]]; then
-    python3 -m venv "$cache/venv"
-    "$cache/venv/bin/pip" install -q -r "$root/interop/requirements.txt"
-fi
+"$root/interop/venv.sh" "$cache/venv"
 py=$cache/venv/bin/python
 cargo build --quiet --release -p bench -p http-server -p ws-server --manifest-path "$root/Cargo.toml"
 

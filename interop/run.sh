@@ -54,15 +54,7 @@ install_tools() {
 
     cargo build --quiet --bins --workspace --manifest-path "$root/Cargo.toml" || return 1
 
-    # The article's Python dependencies, reinstalled when requirements.txt changes.
-    local stamp
-    stamp=$(sha256sum "$root/interop/requirements.txt" | cut -d' ' -f1)
-    if [[ ! -x $cache/venv/bin/python || $(cat "$cache/venv/stamp" 2> /dev/null) != "$stamp" ]]; then
-        echo "installing the article's Python dependencies"
-        python3 -m venv "$cache/venv" &&
-            "$cache/venv/bin/pip" install -q --disable-pip-version-check -r "$root/interop/requirements.txt" &&
-            echo "$stamp" > "$cache/venv/stamp" || return 1
-    fi
+    "$root/interop/venv.sh" "$cache/venv" || return 1
 
     if [[ ! -x $cache/websocat/bin/websocat ]]; then
         echo "installing websocat (cargo install: a few minutes, once)"
