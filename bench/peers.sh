@@ -15,55 +15,27 @@
 # reply's exact bytes, as the TCP one does with raw bytes, so it costs the
 # same per round trip for both.
 #
-# Servers run on core 0 and the load on core 1 (taskset), so they do not
-# compete for a core. Beside each rate is the share of its core the server
-# used: near 100% means the server was the limit; well under it means the
-# load generator was. Every server is measured once a round, in turn, for
-# ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run (default 3);
-# each figure is the median of the rounds, and a last table checks the
-# targets we set ourselves. Release builds. It installs wrk (Debian) and the
+# Servers run on core 0 and the load on core 1 (taskset; see lib.sh), so
+# they do not compete for a core. Beside each rate is the share of its core
+# the server used: near 100% means the server was the limit; well under it
+# means the load generator was. Every server is measured once a round, in
+# turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
+# (default 3); each figure is the median of the rounds, and a last table
+# checks the targets we set ourselves. Release builds. It installs wrk (Debian) and the
 # article's Python dependencies (the interop suite's virtualenv) if missing,
 # uses free ports, and stops everything it started, however it ends.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
+[[ $# -eq 0 ]] || { echo "usage: bash bench/peers.sh (ROUNDS and SECONDS_PER_RUN change the runs)" >&2; exit 1; }
 cache=${INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/http-vs-websocket}
 seconds=${SECONDS_PER_RUN:-3}
 rounds=${ROUNDS:-5}
-bin=$root/target/release
-work=$(mktemp -d)
-pids=()
-trap 'for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
 
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
-command -v taskset > /dev/null || { apt-get update -qq && apt-get install -y -qq util-linux > /dev/null; }
 "$root/interop/venv.sh" "$cache/venv"
 py=$cache/venv/bin/python
 cargo build --quiet --release -p bench -p http-server -p ws-server --manifest-path "$root/Cargo.toml"
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# serve NAME PATTERN COMMAND...: starts a server on core 0, its output in
-# $work/NAME.out, and waits (up to 10 s) for a line matching PATTERN.
-serve() {
-    local name=$1 pattern=$2 tries
-    shift 2
-    # Emptied before the server starts, so no earlier file is read as its output.
-    : > "$work/$name.out"
-    : > "$work/$name.err"
-    taskset -c 0 "$@" >> "$work/$name.out" 2>> "$work/$name.err" &
-    pids+=($!)
-    for ((tries = 0; tries < 100; tries++)); do
-        grep -q -E -- "$pattern" "$work/$name.out" && return 0
-        sleep 0.1
-    done
-    echo "$name did not start:" >&2
-    cat "$work/$name.out" "$work/$name.err" >&2
-    return 1
-}
 
 # cpu_ticks: the CPU time (in clock ticks) the last server started has used.
 cpu_ticks() {
@@ -85,14 +57,6 @@ measured() {
 # The requests per second wrk reports, loading from core 1.
 wrk_rate() {
     taskset -c 1 wrk -t1 -c50 -d"${seconds}s" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
-}
-
-# stop_all: stops the servers started so far (each measurement has the
-# machine to itself).
-stop_all() {
-    for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2> /dev/null || true; done
-    pids=()
 }
 
 # Each server, as one cell of the HTTP table or two of the WebSocket one.
@@ -151,11 +115,6 @@ ws_cells() {
         echo "$key/$clients $round $result" >> "$results"
     done
     stop_all
-}
-
-# median: the median of the numbers on standard input, one a line.
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # cell KEY: the median rate recorded under KEY, and the median share of its
