@@ -52,6 +52,12 @@ stop_all() {
     pids=()
 }
 
+# machine: the benchmark's version and what it runs on, for the first line
+# of a report.
+machine() {
+    echo "$("$bin/bench" --version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+}
+
 # median: the median of the numbers on standard input, one a line.
 median() {
     sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'

@@ -50,7 +50,7 @@ for ((pair = 1; pair <= pairs; pair++)); do
     awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >> "$ratios"
 done
 
-echo "$("$bin/bench" --version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $pairs pairs, $seconds s per run"
+echo "$(machine); $pairs pairs, $seconds s per run"
 sort -g "$ratios" | awk -v a="ws-server${1:+ $1}" -v b="ws-server${2:+ $2}" -v mid="$(median < "$ratios")" '
     { v[NR] = $1 }
     END {

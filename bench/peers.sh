@@ -151,7 +151,7 @@ for ((round = 1; round <= rounds; round++)); do
     run_round
 done
 
-echo "$("$bin/bench" --version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $rounds rounds, $seconds s per run; each figure is the median of the rounds"
+echo "$(machine); $rounds rounds, $seconds s per run; each figure is the median of the rounds"
 echo
 echo "| HTTP server | requests/s (wrk -t1 -c50, keep-alive), server CPU |"
 echo "|---|---:|"

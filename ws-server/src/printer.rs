@@ -39,9 +39,9 @@ const MAX_WAITING: usize = 256 * 1024;
 /// hundred times a second, whatever the load, and a line is at most about
 /// five milliseconds late, which nobody reading a terminal can see. (Each
 /// wake still costs the server's busy core two switches between threads,
-/// which is why the rest is not shorter: resting 1 ms, printing took 4% of
-/// the server's round trips under load; resting 5 ms, 1.7%; 10 ms was no
-/// better than 5.)
+/// which is why the rest is not shorter: resting 1 ms, printing took about
+/// 4% of the server's round trips under load; resting 5 ms, about 2%;
+/// 10 ms was no better than 5.)
 #[derive(Clone)]
 pub(crate) struct Printer(Option<Arc<Queue>>);
 
