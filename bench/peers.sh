@@ -21,9 +21,10 @@
 # means the load generator was. Every server is measured once a round, in
 # turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
 # (default 3); each figure is the median of the rounds, and a last table
-# checks the targets we set ourselves. Release builds. It installs wrk (Debian) and the
-# article's Python dependencies (the interop suite's virtualenv) if missing,
-# uses free ports, and stops everything it started, however it ends.
+# checks the targets we set ourselves. Release builds. It installs wrk
+# (Debian) and the article's Python dependencies (the interop suite's
+# virtualenv, interop/venv.sh) if missing, uses free ports, and stops
+# everything it started, however it ends.
 set -euo pipefail
 
 source "$(dirname "$0")/lib.sh"
