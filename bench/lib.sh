@@ -26,21 +26,20 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# serve NAME PATTERN COMMAND...: starts a server on core 0, its output in
-# $work/NAME.out, and waits (up to 10 s) for a line matching PATTERN.
+# serve NAME COMMAND...: starts a server on core 0, its output in
+# $work/NAME.out and .err, and waits (up to 10 s) until it accepts
+# connections on $port.
 serve() {
-    local name=$1 pattern=$2 tries
-    shift 2
-    # Emptied before the server starts, so no earlier file is read as its output.
-    : > "$work/$name.out"
-    : > "$work/$name.err"
-    taskset -c 0 "$@" >> "$work/$name.out" 2>> "$work/$name.err" &
+    local name=$1 tries
+    shift
+    taskset -c 0 "$@" > "$work/$name.out" 2> "$work/$name.err" &
     pids+=($!)
     for ((tries = 0; tries < 100; tries++)); do
-        grep -q -E -- "$pattern" "$work/$name.out" && return 0
+        (: < "/dev/tcp/127.0.0.1/$port") 2> /dev/null && return 0
+        kill -0 "${pids[-1]}" 2> /dev/null || break
         sleep 0.1
     done
-    echo "$name did not start:" >&2
+    echo "$name did not start on port $port:" >&2
     cat "$work/$name.out" "$work/$name.err" >&2
     return 1
 }

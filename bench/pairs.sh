@@ -32,7 +32,7 @@ cargo build --quiet --release -p bench -p ws-server --manifest-path "$root/Cargo
 measure() {
     local port
     port=$(free_port)
-    serve ws-server "server started" "$bin/ws-server" --port "$port" "$@"
+    serve ws-server "$bin/ws-server" --port "$port" "$@"
     rate=$(taskset -c 1 "$bin/bench" --seconds "$seconds" ws-load "ws://127.0.0.1:$port/" --clients 50)
     stop_all
 }

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Our servers beside their peers, on this machine:
+# Our servers beside the ones a user would pick instead, on this machine:
 #
 #   bash bench/peers.sh
 #
 # HTTP: requests per second under keep-alive load (wrk -t1 -c50) against
-# http-server, a plain axum server, a hyper 1.x server with http-server's
-# defences and a bare one, all answering the same body, and the article's
-# Python http.server program.
+# http-server; nginx (one worker, the page from memory, no access log),
+# Bun.serve and Node's http module (bench/peers/); a plain axum server, a
+# hyper 1.x server with http-server's defences and a bare one, all
+# answering the same page; and the article's Python http.server program.
 # WebSocket: echo round trips per second with 1 and 50 clients against
-# ws-server (printing "Received Message: m" for each, as the article's does),
-# ws-server with --quiet (what the printing costs), a plain tokio-tungstenite
+# ws-server (printing "Received Message: m" for each, as the article's
+# does), ws-server --quiet (what the printing costs), Bun's echo and Node's
+# with the npm package ws (compression off), a plain tokio-tungstenite
 # echo, a raw tokio TCP echo, and the article's Python websockets server.
 # The WebSocket load generator writes a prebuilt masked frame and reads the
 # reply's exact bytes, as the TCP one does with raw bytes, so it costs the
 # same per round trip for both.
+# Memory: resident memory per idle connection, CONNECTIONS of them (default
+# 10,000), for ws-server, Bun and Node WebSockets and http-server's
+# Server-Sent Events (`bench memory`).
+# Fan-out: FOLLOWERS followers (default 10,000) of a feed ticking five times
+# a second, as WebSocket push from ws-server and from Bun (server.publish)
+# and as Server-Sent Events from http-server: server CPU per tick delivered,
+# and each tick's delay (`bench fanout`).
 #
 # Servers run on core 0 and the load on core 1 (taskset; see lib.sh), so
 # they do not compete for a core. Beside each rate is the share of its core
@@ -21,10 +30,11 @@
 # means the load generator was. Every server is measured once a round, in
 # turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
 # (default 3); each figure is the median of the rounds, and a last table
-# checks the targets we set ourselves. Release builds. It installs wrk
-# (Debian) and the article's Python dependencies (the interop suite's
-# virtualenv, interop/venv.sh) if missing, uses free ports, and stops
-# everything it started, however it ends.
+# checks the targets we set ourselves. Release builds; about 10 minutes. It
+# installs wrk and nginx (Debian), Bun and ws (npm, into its cache) and the
+# article's Python dependencies (the interop suite's virtualenv,
+# interop/venv.sh) if missing, uses free ports, and stops everything it
+# started, however it ends.
 set -euo pipefail
 
 source "$(dirname "$0")/lib.sh"
@@ -32,15 +42,37 @@ source "$(dirname "$0")/lib.sh"
 cache=${INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/http-vs-websocket}
 seconds=${SECONDS_PER_RUN:-3}
 rounds=${ROUNDS:-5}
+connections=${CONNECTIONS:-10000}
+followers=${FOLLOWERS:-10000}
 
-command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
+missing=()
+command -v wrk > /dev/null || missing+=(wrk)
+command -v nginx > /dev/null || missing+=(nginx)
+command -v npm > /dev/null || missing+=(nodejs npm)
+if ((${#missing[@]})); then
+    echo "installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+# The peers' npm packages, at the versions measured: Bun's package carries
+# its binary for this platform.
+js=$cache/peers/node_modules
+if [[ ! -x $js/.bin/bun || ! -d $js/ws ]]; then
+    echo "installing Bun and ws (npm)" >&2
+    npm install --silent --no-audit --no-fund --prefix "$cache/peers" bun@1.4.4 ws@8.23.1
+fi
 "$root/interop/venv.sh" "$cache/venv"
 py=$cache/venv/bin/python
 cargo build --quiet --release -p bench -p http-server -p ws-server --manifest-path "$root/Cargo.toml"
+# Every HTTP server answers the same page; this is the article's text (common::HELLO_BODY).
+export HELLO_BODY="Hello, World! This is an HTTP response." NODE_PATH=$js
 
-# cpu_ticks: the CPU time (in clock ticks) the last server started has used.
+# cpu_ticks: the CPU time (in clock ticks) the last server started has
+# used, with its children's (nginx serves from a worker process).
 cpu_ticks() {
-    awk '{ print $14 + $15 }' "/proc/${pids[-1]}/stat"
+    local pid=${pids[-1]} each
+    for each in "$pid" $(cat /proc/"$pid"/task/*/children 2> /dev/null); do
+        awk '{ print $14 + $15 }' "/proc/$each/stat" 2> /dev/null || true
+    done | awk '{ sum += $1 } END { print sum + 0 }'
 }
 
 # measured COMMAND...: runs a load COMMAND, which prints a rate; prints the
@@ -60,57 +92,85 @@ wrk_rate() {
     taskset -c 1 wrk -t1 -c50 -d"${seconds}s" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
 }
 
-# Each server, as one cell of the HTTP table or two of the WebSocket one.
-python_http() { http_cell python-http "^HTTP server started" "$py" -u "$root/interop/article/http_server.py" "$port"; }
-http_server() { http_cell http-server "server started" "$bin/http-server" --port "$port"; }
-bare_hyper() { http_cell hyper "server started" "$bin/bench" serve-peer hyper --port "$port"; }
-hyper_defended() { http_cell hyper-defended "server started" "$bin/bench" serve-peer hyper-defended --port "$port"; }
-plain_axum() { http_cell axum "server started" "$bin/bench" serve-peer axum --port "$port"; }
-python_ws() { ws_cells python-ws ws-load "ws://127.0.0.1:$port/" "^WebSocket server started" "$py" -u "$root/interop/article/ws_server.py" "$port"; }
-ws_server() { ws_cells ws-server ws-load "ws://127.0.0.1:$port/" "server started" "$bin/ws-server" --port "$port"; }
-tcp_echo() { ws_cells tcp-echo tcp-load "127.0.0.1:$port" "server started" "$bin/bench" serve-peer tcp-echo --port "$port"; }
-ws_server_quiet() { ws_cells ws-server-quiet ws-load "ws://127.0.0.1:$port/" "server started" "$bin/ws-server" --port "$port" --quiet; }
-tungstenite_echo() { ws_cells tungstenite-echo ws-load "ws://127.0.0.1:$port/" "server started" "$bin/bench" serve-peer tungstenite-echo --port "$port"; }
+# Each server, as one cell of a table (two of the WebSocket one).
+python_http() { http_cell python-http "$py" -u "$root/interop/article/http_server.py" "$port"; }
+http_server() { http_cell http-server "$bin/http-server" --port "$port"; }
+nginx_http() { nginx_config; http_cell nginx nginx -c "$work/nginx.conf"; }
+bun_http() { http_cell bun-http "$js/.bin/bun" "$root/bench/peers/bun.js" http "$port"; }
+node_http() { http_cell node-http node "$root/bench/peers/node.js" http "$port"; }
+bare_hyper() { http_cell hyper "$bin/bench" serve-peer hyper --port "$port"; }
+hyper_defended() { http_cell hyper-defended "$bin/bench" serve-peer hyper-defended --port "$port"; }
+plain_axum() { http_cell axum "$bin/bench" serve-peer axum --port "$port"; }
+python_ws() { ws_cells python-ws ws-load "ws://127.0.0.1:$port/" "$py" -u "$root/interop/article/ws_server.py" "$port"; }
+ws_server() { ws_cells ws-server ws-load "ws://127.0.0.1:$port/" "$bin/ws-server" --port "$port"; }
+bun_ws() { ws_cells bun-ws ws-load "ws://127.0.0.1:$port/" "$js/.bin/bun" "$root/bench/peers/bun.js" ws "$port"; }
+node_ws() { ws_cells node-ws ws-load "ws://127.0.0.1:$port/" node "$root/bench/peers/node.js" ws "$port"; }
+tcp_echo() { ws_cells tcp-echo tcp-load "127.0.0.1:$port" "$bin/bench" serve-peer tcp-echo --port "$port"; }
+ws_server_quiet() { ws_cells ws-server-quiet ws-load "ws://127.0.0.1:$port/" "$bin/ws-server" --port "$port" --quiet; }
+tungstenite_echo() { ws_cells tungstenite-echo ws-load "ws://127.0.0.1:$port/" "$bin/bench" serve-peer tungstenite-echo --port "$port"; }
+# Idle connections: WebSocket echoes at /, and an event stream whose feed
+# does not tick while it is measured (the first tick comes at the start).
+ws_server_memory() { memory_cell ws-server "ws://127.0.0.1:$port/" "$bin/ws-server" --port "$port"; }
+bun_memory() { memory_cell bun "ws://127.0.0.1:$port/" "$js/.bin/bun" "$root/bench/peers/bun.js" ws "$port"; }
+node_memory() { memory_cell node "ws://127.0.0.1:$port/" node "$root/bench/peers/node.js" ws "$port"; }
+sse_memory() { memory_cell http-server-sse "http://127.0.0.1:$port/tick/stream" "$bin/http-server" --port "$port" --tick-interval 3600; }
+# Followers of a feed ticking five times a second.
+ws_server_fanout() { fanout_cell ws-server "ws://127.0.0.1:$port/tick" "$bin/ws-server" --port "$port" --tick-interval 0.2; }
+bun_fanout() { fanout_cell bun "ws://127.0.0.1:$port/tick" "$js/.bin/bun" "$root/bench/peers/bun.js" feed "$port"; }
+sse_fanout() { fanout_cell http-server-sse "http://127.0.0.1:$port/tick/stream" "$bin/http-server" --port "$port" --tick-interval 0.2; }
 
-# The order of a round: the two servers of each target one after the
-# other, so that they run as close together in time as they can.
-servers=(python_http http_server bare_hyper hyper_defended plain_axum
-    python_ws ws_server tcp_echo ws_server_quiet tungstenite_echo)
+# The order of a round: the servers of each target one after the other, so
+# that they run as close together in time as they can.
+servers=(nginx_http http_server bun_http node_http bare_hyper hyper_defended plain_axum python_http
+    tcp_echo ws_server bun_ws node_ws ws_server_quiet tungstenite_echo python_ws
+    ws_server_memory bun_memory node_memory sse_memory
+    ws_server_fanout bun_fanout sse_fanout)
 
 # One round: every server measured once, in turn, each with the machine to
-# itself. A shared machine's speed can change by a fifth from one minute to
-# the next, so one run of each would let chance pick the winner: the rounds
-# repeat the whole sequence, every other one in reverse (so a machine that
-# slows down during a round favours neither of two neighbours), and each
-# target is checked round by round (one ratio per round, then their median).
+# itself, on a port of its own. A shared machine's speed can change by a
+# fifth from one minute to the next, so one run of each would let chance
+# pick the winner: the rounds repeat the whole sequence, every other one in
+# reverse (so a machine that slows down during a round favours neither of
+# two neighbours), and each target is checked round by round (one ratio per
+# round, then their median).
 run_round() {
-    local i
-    port=$(free_port)
+    local i order=()
     if ((round % 2)); then
-        for ((i = 0; i < ${#servers[@]}; i++)); do "${servers[i]}"; done
+        for ((i = 0; i < ${#servers[@]}; i++)); do order+=("${servers[i]}"); done
     else
-        for ((i = ${#servers[@]} - 1; i >= 0; i--)); do "${servers[i]}"; done
+        for ((i = ${#servers[@]} - 1; i >= 0; i--)); do order+=("${servers[i]}"); done
     fi
+    for i in "${!order[@]}"; do
+        echo "round $round of $rounds, $((i + 1)) of ${#order[@]}: ${order[i]//_/-}" >&2
+        port=$(free_port)
+        "${order[i]}"
+    done
 }
 
-# http_cell KEY PATTERN COMMAND...: starts the server COMMAND, loads it with
-# wrk, records the rate under KEY, stops it.
+# nginx_config: bench/peers/nginx.conf, filled in, as $work/nginx.conf.
+nginx_config() {
+    sed -e "s|PORT|$port|" -e "s|BODY|$HELLO_BODY|" -e "s|WORK|$work|g" \
+        "$root/bench/peers/nginx.conf" > "$work/nginx.conf"
+}
+
+# http_cell KEY COMMAND...: starts the server COMMAND, loads it with wrk,
+# records the rate under KEY, stops it.
 http_cell() {
-    local key=$1 pattern=$2 result
-    shift 2
-    serve "$key" "$pattern" "$@"
+    local key=$1 result
+    shift
+    serve "$key" "$@"
     result=$(measured wrk_rate "http://127.0.0.1:$port/")
     echo "$key $round $result" >> "$results"
     stop_all
 }
 
-# ws_cells KEY LOAD TARGET PATTERN COMMAND...: starts the server COMMAND,
-# runs `bench LOAD TARGET` against it from core 1 with 1 client and then
-# with 50, records both rates (as KEY/1 and KEY/50), stops it.
+# ws_cells KEY LOAD TARGET COMMAND...: starts the server COMMAND, runs
+# `bench LOAD TARGET` against it from core 1 with 1 client and then with
+# 50, records both rates (as KEY/1 and KEY/50), stops it.
 ws_cells() {
-    local key=$1 load=$2 target=$3 pattern=$4 clients result
-    shift 4
-    serve "$key" "$pattern" "$@"
+    local key=$1 load=$2 target=$3 clients result
+    shift 3
+    serve "$key" "$@"
     for clients in 1 50; do
         result=$(measured taskset -c 1 "$bin/bench" --seconds "$seconds" "$load" "$target" --clients "$clients")
         echo "$key/$clients $round $result" >> "$results"
@@ -118,45 +178,89 @@ ws_cells() {
     stop_all
 }
 
+# memory_cell KEY URL COMMAND...: starts the server COMMAND, holds
+# $connections idle connections to URL, records the KiB each cost it
+# (as memory/KEY), stops it.
+memory_cell() {
+    local key=$1 url=$2 kib
+    shift 2
+    serve "$key" "$@"
+    kib=$(taskset -c 1 "$bin/bench" memory --connections "$connections" --url "$url" --pid "${pids[-1]}" |
+        awk '/KiB per connection/ { print $(NF - 3) }')
+    [[ -n $kib ]] || { echo "no memory figure for $key" >&2; return 1; }
+    echo "memory/$key $round $kib" >> "$results"
+    stop_all
+}
+
+# fanout_cell KEY URL COMMAND...: starts the server COMMAND, has $followers
+# followers follow URL for $seconds seconds, records the ticks delivered a
+# second, the server's CPU per tick delivered, and the delays' p50 and p99
+# (as fanout-rate/KEY, fanout-cpu/KEY, fanout-p50/KEY, fanout-p99/KEY),
+# stops it.
+fanout_cell() {
+    local key=$1 url=$2 line
+    shift 2
+    serve "$key" "$@"
+    line=$(taskset -c 1 "$bin/bench" --seconds "$seconds" fanout --followers "$followers" --url "$url" --pid "${pids[-1]}" | tail -1)
+    # "... delivered (50000 a second), 0 missed; delay p50 49.7 ms, p99 100.4 ms; server CPU 12.60 µs per ..."
+    awk -v key="$key" -v round="$round" '{
+        for (i = 1; i < NF; i++) {
+            if ($i == "second),") print "fanout-rate/" key, round, substr($(i - 2), 2)
+            if ($i == "p50") print "fanout-p50/" key, round, $(i + 1)
+            if ($i == "p99") print "fanout-p99/" key, round, $(i + 1)
+            if ($i == "CPU") print "fanout-cpu/" key, round, $(i + 1)
+        }
+    }' <<< "$line" >> "$results"
+    grep -q "^fanout-cpu/$key $round " "$results" || { echo "no fan-out figures for $key: $line" >&2; return 1; }
+    stop_all
+}
+
 # cell KEY: the median rate recorded under KEY, and the median share of its
 # core the server used.
 cell() {
-    local rate cpu
-    rate=$(awk -v key="$1" '$1 == key { print $3 }' "$results" | median)
-    cpu=$(awk -v key="$1" '$1 == key { print $4 }' "$results" | median)
-    printf '%.0f (%.0f%% CPU)' "$rate" "$cpu"
+    printf '%.0f (%.0f%% CPU)' "$(figure "$1")" "$(awk -v key="$1" '$1 == key { print $4 }' "$results" | median)"
 }
 
-# target_row WHAT A B AT_LEAST: a row saying whether A served at least
-# AT_LEAST times as many per second as B (0.95: within 5% of B). Each
-# round's A is divided by the same round's B; the row shows the median of
-# those ratios, the lowest and the highest.
+# figure KEY: the median of the figures recorded under KEY.
+figure() {
+    awk -v key="$1" '$1 == key { print $3 }' "$results" | median
+}
+
+# target_row WHAT A B OP LIMIT: a row saying whether A's figure divided by
+# B's is OP LIMIT (OP is ">=", ">" or "<="; "-" for a ratio only reported).
+# Each round's A is divided by the same round's B; the row shows the median
+# of those ratios, the lowest and the highest.
 target_row() {
     local ratios
     ratios=$(awk -v a="$2" -v b="$3" '
         $1 == a { x[$2] = $3 }
         $1 == b { y[$2] = $3 }
-        END { for (r in x) print x[r] / y[r] }' "$results" | sort -g)
-    awk -v what="$1" -v at_least="$4" -v mid="$(median <<< "$ratios")" \
+        END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$results" | sort -g)
+    awk -v what="$1" -v op="$4" -v limit="${5-}" -v mid="$(median <<< "$ratios")" \
         -v low="$(head -1 <<< "$ratios")" -v high="$(tail -1 <<< "$ratios")" 'BEGIN {
-        # Under 1, a share of B in percent; from 1 up, a multiple of B.
-        if (at_least < 1) { format = "%.1f%%"; scale = 100 } else { format = "%.1f×"; scale = 1 }
-        printf "| %s | " format " | " format " to " format " | %s |\n", what,
-            mid * scale, low * scale, high * scale, (mid + 0 >= at_least + 0) ? "yes" : "no"
+        mid += 0; limit += 0
+        if (op == ">=") met = mid >= limit ? "yes" : "no"
+        else if (op == ">") met = mid > limit ? "yes" : "no"
+        else if (op == "<=") met = mid <= limit ? "yes" : "no"
+        else met = "(not a target)"
+        printf "| %s | %.2f× | %.2f× to %.2f× | %s |\n", what, mid, low, high, met
     }'
 }
 
 results=$work/results
+: > "$results"
 for ((round = 1; round <= rounds; round++)); do
-    echo "round $round of $rounds: every server for $seconds s a run ..." >&2
     run_round
 done
 
-echo "$(machine); $rounds rounds, $seconds s per run; each figure is the median of the rounds"
+echo "$(machine); $rounds rounds, $seconds s per run; $connections idle connections, $followers followers; each figure is the median of the rounds"
 echo
 echo "| HTTP server | requests/s (wrk -t1 -c50, keep-alive), server CPU |"
 echo "|---|---:|"
 echo "| http-server (axum) | $(cell http-server) |"
+echo "| nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker, the page from memory | $(cell nginx) |"
+echo "| Bun $("$js/.bin/bun" --version) (\`Bun.serve\`) | $(cell bun-http) |"
+echo "| Node $(node --version) (\`http\`) | $(cell node-http) |"
 echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(cell axum) |"
 echo "| hyper 1.x with http-server's defences (its deadline and size limit for request heads, graceful shutdown) | $(cell hyper-defended) |"
 echo "| bare hyper 1.x | $(cell hyper) |"
@@ -166,14 +270,43 @@ echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50
 echo "|---|---:|---:|"
 echo "| ws-server (tokio-tungstenite, printing each message) | $(cell ws-server/1) | $(cell ws-server/50) |"
 echo "| ws-server \`--quiet\` (the same, without printing) | $(cell ws-server-quiet/1) | $(cell ws-server-quiet/50) |"
+echo "| Bun (uWebSockets), compression off | $(cell bun-ws/1) | $(cell bun-ws/50) |"
+echo "| Node with npm \`ws\`, compression off | $(cell node-ws/1) | $(cell node-ws/50) |"
 echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(cell tungstenite-echo/1) | $(cell tungstenite-echo/50) |"
 echo "| raw tokio TCP echo (no WebSocket at all) | $(cell tcp-echo/1) | $(cell tcp-echo/50) |"
 echo "| the article's Python websockets server | $(cell python-ws/1) | $(cell python-ws/50) |"
 echo
+echo "| idle connections held open | KiB of server memory per connection |"
+echo "|---|---:|"
+echo "| ws-server, WebSocket | $(figure memory/ws-server) |"
+echo "| Bun, WebSocket | $(figure memory/bun) |"
+echo "| Node with npm \`ws\`, WebSocket | $(figure memory/node) |"
+echo "| http-server, Server-Sent Events (\`/tick/stream\`) | $(figure memory/http-server-sse) |"
+echo
+echo "| fan-out: $followers followers, 5 ticks/s | ticks delivered/s | server CPU per tick delivered | delay p50 | delay p99 |"
+echo "|---|---:|---:|---:|---:|"
+for key in ws-server bun http-server-sse; do
+    case $key in
+        ws-server) what="ws-server, WebSocket push (\`/tick\`)" ;;
+        bun) what="Bun, WebSocket push (\`server.publish\`)" ;;
+        http-server-sse) what="http-server, Server-Sent Events (\`/tick/stream\`)" ;;
+    esac
+    printf '| %s | %.0f | %s µs | %s ms | %s ms |\n' "$what" "$(figure "fanout-rate/$key")" \
+        "$(figure "fanout-cpu/$key")" "$(figure "fanout-p50/$key")" "$(figure "fanout-p99/$key")"
+done
+echo
 echo "| target we set ourselves | median of the rounds | lowest to highest | met |"
 echo "|---|---:|---:|---|"
-target_row "http-server: at least 20× the article's Python http.server" http-server python-http 20
-target_row "http-server: within 5% of bare hyper" http-server hyper 0.95
-target_row "ws-server, 50 clients: at least 3× the article's Python websockets" ws-server/50 python-ws/50 3
-target_row "ws-server, 50 clients: within 5% of a raw TCP echo" ws-server/50 tcp-echo/50 0.95
-target_row "(not a target) ws-server \`--quiet\`, without the article's printing, 50 clients: within 5% of a raw TCP echo" ws-server-quiet/50 tcp-echo/50 0.95
+target_row "http-server: at least 0.95× nginx (one worker)" http-server nginx ">=" 0.95
+target_row "http-server: ahead of Bun" http-server bun-http ">" 1
+target_row "http-server: ahead of Node" http-server node-http ">" 1
+target_row "ws-server, printing, 50 clients: ahead of Bun's echo" ws-server/50 bun-ws/50 ">" 1
+target_row "ws-server, printing, 50 clients: ahead of Node's echo" ws-server/50 node-ws/50 ">" 1
+target_row "ws-server, printing, 50 clients: at least 0.90× a raw TCP echo" ws-server/50 tcp-echo/50 ">=" 0.90
+target_row "memory per idle WebSocket: at most 1.5× Bun's" memory/ws-server memory/bun "<=" 1.5
+target_row "fan-out: server CPU per tick delivered at most Bun's" fanout-cpu/ws-server fanout-cpu/bun "<=" 1
+target_row "fan-out: delay p99 at most Bun's" fanout-p99/ws-server fanout-p99/bun "<=" 1
+target_row "http-server against the article's Python http.server (set by the machine)" http-server python-http -
+target_row "ws-server, 50 clients, against the article's Python websockets (set by the machine)" ws-server/50 python-ws/50 -
+target_row "ws-server \`--quiet\`, 50 clients, against a raw TCP echo" ws-server-quiet/50 tcp-echo/50 -
+target_row "fan-out: http-server's SSE, server CPU per tick delivered, against ws-server's push" fanout-cpu/http-server-sse fanout-cpu/ws-server -

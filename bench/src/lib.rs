@@ -3,21 +3,26 @@
 //! Run: `cargo run --release -p bench` for the comparison table (about half a
 //! minute), `cargo run --release -p bench -- memory` for the memory an idle
 //! WebSocket connection costs the server, `cargo run --release -p bench --
-//! feed` for the feed four ways.
+//! feed` for the feed four ways, `cargo run --release -p bench -- fanout`
+//! for one feed pushed to 10,000 followers.
 //!
 //! Mirrors the article's comparison table: "Overhead: High (each request
 //! re-establishes)" for HTTP against "Low (single, sustained connection)" for
 //! WebSocket, and "persistent connections require more resources from the
 //! server". [`compare`] measures the first, [`memory`] the second, and
-//! [`feed`] the ways of delivering a live feed that the articles compare.
-//! `bench/peers.sh` uses [`peers`] to put our servers beside the article's
-//! Python programs, a bare hyper server and a raw TCP echo.
+//! [`feed`] the ways of delivering a live feed that the articles compare;
+//! [`fanout`] pushes one feed to many followers. `bench/peers.sh` uses
+//! [`peers`], [`memory`] and [`fanout`] to put our servers beside the ones a
+//! user would pick instead (nginx, Bun, Node), the article's Python
+//! programs, a bare hyper server and a raw TCP echo.
 
 pub mod compare;
 mod counted;
+pub mod fanout;
 pub mod feed;
 pub mod memory;
 pub mod peers;
+pub mod watched;
 
 /// One line saying what this was measured on: cores, CPU, kernel, build.
 pub fn machine() -> String {

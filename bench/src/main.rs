@@ -9,13 +9,14 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 /// Measures the article's claims: HTTP (a new connection per request, and
-/// keep-alive) against WebSocket, and the memory a WebSocket connection costs.
+/// keep-alive) against WebSocket, the memory a connection costs, and one
+/// feed pushed to many followers.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Seconds each cell of the table (or each load run) lasts
+    /// Seconds each cell of the table (or each load run, or the fan-out's measured window) lasts
     #[arg(long, global = true, default_value = "3", value_parser = common::cli::parse_seconds)]
     seconds: Duration,
     /// Bytes of payload in each message
@@ -37,15 +38,28 @@ enum Command {
         #[arg(long, default_value = "0.2", value_parser = common::cli::parse_seconds)]
         interval: Duration,
     },
-    /// Memory per idle WebSocket connection, in a separate server process
+    /// Memory per idle connection, in a separate server process
     Memory {
         /// Idle connections to open
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
+        #[command(flatten)]
+        server: ServerArgs,
     },
-    /// Runs a quiet ws-server on a free port (what `memory` measures)
+    /// One feed pushed to many followers: delay, and server CPU per tick delivered
+    Fanout {
+        /// Followers to connect
+        #[arg(long, default_value_t = 10_000)]
+        followers: usize,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Runs a quiet ws-server on a free port (what `memory` and `fanout` measure)
     #[command(hide = true)]
-    ServeWs,
+    ServeWs {
+        #[arg(long, default_value = "1", value_parser = common::cli::parse_seconds)]
+        tick_interval: Duration,
+    },
     /// Runs one of the servers ours are measured beside (for peers.sh)
     #[command(hide = true)]
     ServePeer {
@@ -67,6 +81,24 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         clients: usize,
     },
+}
+
+/// The server `memory` and `fanout` measure, if not one of their own.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The server to measure: a ws:// URL (WebSocket) or an http:// one
+    /// (Server-Sent Events); without it, a ws-server this program starts
+    #[arg(long, requires = "pid")]
+    url: Option<String>,
+    /// The process ID of the server at --url, whose memory and CPU time are read
+    #[arg(long, requires = "url")]
+    pid: Option<u32>,
+}
+
+impl ServerArgs {
+    fn watched(self) -> Option<bench::watched::Watched> {
+        Some(bench::watched::Watched::external(self.url?, self.pid?))
+    }
 }
 
 /// The servers `bench/peers.sh` puts ours beside (see `bench::peers`).
@@ -118,16 +150,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
             );
             print!("{}", bench::feed::table(&mut rows));
         }
-        Some(Command::Memory { connections }) => {
-            let measurement = bench::memory::run(connections).await?;
+        Some(Command::Memory {
+            connections,
+            server,
+        }) => {
+            let what = match &server.url {
+                Some(url) if url.starts_with("http://") => "Server-Sent Events streams",
+                _ => "WebSocket connections",
+            };
+            let measurement = bench::memory::run(connections, server.watched()).await?;
             println!("{}", bench::machine());
             println!(
-                "ws-server resident memory: {} KiB idle, {} KiB with {} idle WebSocket connections: {:.1} KiB per connection",
+                "server resident memory: {} KiB idle, {} KiB with {} idle {what}: {:.2} KiB per connection",
                 measurement.before_kib,
                 measurement.after_kib,
                 measurement.connections,
                 measurement.per_connection_kib()
             );
+        }
+        Some(Command::Fanout { followers, server }) => {
+            let mut measurement =
+                bench::fanout::run(followers, args.seconds, server.watched()).await?;
+            println!("{}", bench::machine());
+            println!("{}", measurement.summary());
         }
         Some(Command::ServePeer { peer, port }) => {
             let listener = common::server::bind(common::DEFAULT_HOST, port).await?;
@@ -147,12 +192,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let rate = bench::peers::tcp_load(&addr, clients, args.seconds, args.payload).await?;
             println!("{rate:.0}");
         }
-        Some(Command::ServeWs) => {
+        Some(Command::ServeWs { tick_interval }) => {
             let options = ws_server::Options {
                 quiet: true,
                 ..ws_server::Options::default()
             };
-            let tick_interval = std::time::Duration::from_secs(1);
             ws_server::run(common::DEFAULT_HOST, 0, options, tick_interval).await?;
         }
     }

@@ -1,23 +1,25 @@
-//! Memory per idle WebSocket connection: how much the article's "requires
-//! more resources from the server" costs here.
+//! Memory per idle connection: how much the article's "persistent
+//! connections require more resources from the server" costs here.
 //!
-//! A ws-server runs in a process of its own (this benchmark program started
-//! again as `bench serve-ws`, so it is the same code); this process opens
-//! many connections to it, each completing the handshake and one ping, then
-//! leaves them idle. The server's resident memory before and after, read
-//! from `/proc/PID/status`, divided by the number of connections, is the
-//! cost of one idle connection.
+//! A server runs in a process of its own ([`Watched`]); this process opens
+//! many connections to it, then leaves them idle. A WebSocket (`ws://` URL)
+//! completes its handshake and one ping; a Server-Sent Events stream
+//! (`http://` URL, such as http-server's `/tick/stream`) gets its response
+//! head. The server's resident memory before and after, read from
+//! `/proc/PID/status`, divided by the number of connections, is the cost of
+//! one idle connection.
 
-use std::process::Stdio;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::watched::Watched;
 
 /// The measurement.
 #[derive(Debug)]
@@ -37,54 +39,50 @@ impl Measurement {
     }
 }
 
-/// Starts a ws-server process, opens `connections` idle connections, and
-/// measures its memory.
+/// Opens `connections` idle connections to `server` (or, if `None`, to a
+/// quiet ws-server this process starts) and measures the server's memory.
 ///
-/// Ctrl-C ends the measurement cleanly, so that the server process, which
-/// is killed when its handle is dropped, does not outlive this one.
-pub async fn run(connections: usize) -> anyhow::Result<Measurement> {
+/// Ctrl-C ends the measurement cleanly, so that a server process this one
+/// started, which is killed when its handle is dropped, does not outlive it.
+pub async fn run(connections: usize, server: Option<Watched>) -> anyhow::Result<Measurement> {
     tokio::select! {
-        result = measure(connections) => result,
+        result = measure(connections, server) => result,
         _ = tokio::signal::ctrl_c() => bail!("interrupted"),
     }
 }
 
-async fn measure(connections: usize) -> anyhow::Result<Measurement> {
+async fn measure(connections: usize, server: Option<Watched>) -> anyhow::Result<Measurement> {
     #[cfg(unix)]
     rlimit::increase_nofile_limit(u64::MAX).context("could not raise the open-file limit")?;
-    let (mut server, url) = start_server().await?;
-    let pid = server.id().context("the server exited")?;
-    let before_kib = resident_kib(pid)?;
+    let server = match server {
+        Some(server) => server,
+        None => Watched::start_ws_server(&[]).await?,
+    };
+    let before_kib = server.resident_kib()?;
+    let sse = server.url.starts_with("http://");
 
-    // Connect a few hundred at a time, each with a small read buffer so this
-    // side's memory stays small too.
-    let config = WebSocketConfig::default().read_buffer_size(4096);
+    // Connect a few hundred at a time.
     let slots = Arc::new(Semaphore::new(200));
     let mut opening = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        let (url, slots) = (url.clone(), slots.clone());
+        let (url, slots) = (server.url.clone(), slots.clone());
         opening.spawn(async move {
             let _slot = slots.acquire_owned().await?;
-            let (mut ws, _) =
-                tokio_tungstenite::connect_async_with_config(&url, Some(config), true).await?;
-            // One ping and its pong: the server has now read from this
-            // connection, as any live connection has been.
-            ws.send(Message::Ping("hi".into())).await?;
-            while let Some(message) = ws.next().await {
-                if message?.is_pong() {
-                    return anyhow::Ok(ws);
-                }
-            }
-            bail!("the server closed a connection")
+            // Each connection is only held, to keep it open.
+            let held: Box<dyn Send> = if sse {
+                Box::new(open_event_stream(&url).await?)
+            } else {
+                Box::new(open_websocket(&url).await?)
+            };
+            anyhow::Ok(held)
         });
     }
     let mut open = Vec::with_capacity(connections);
     while let Some(result) = opening.join_next().await {
         open.push(result??);
     }
-    let after_kib = resident_kib(pid)?;
+    let after_kib = server.resident_kib()?;
     drop(open);
-    server.kill().await?;
     Ok(Measurement {
         connections,
         before_kib,
@@ -92,47 +90,48 @@ async fn measure(connections: usize) -> anyhow::Result<Measurement> {
     })
 }
 
-/// Starts `bench serve-ws` and returns it with the URL from its started line.
-async fn start_server() -> anyhow::Result<(Child, String)> {
-    let mut server = Command::new(std::env::current_exe()?)
-        .arg("serve-ws")
-        .stdout(Stdio::piped())
-        // Its log would only say that the connections were dropped at the end.
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("could not start the server")?;
-    let stdout = server.stdout.take().context("no stdout")?;
-    let line = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await?
-        .context("the server exited before its started line")?;
-    let url = common::listening_url(&line)
-        .context("no URL in the started line")?
-        .to_string();
-    Ok((server, url))
-}
-
-/// The resident memory of process `pid`, in KiB (`VmRSS` in `/proc/PID/status`).
-fn resident_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .context("could not read the server's /proc status (this measurement needs Linux)")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS in /proc status")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// This process's own resident memory reads as a plausible number.
-    #[test]
-    fn reads_resident_memory_from_proc() {
-        let kib = resident_kib(std::process::id()).expect("VmRSS");
-        assert!((100..10_000_000).contains(&kib), "{kib} KiB");
+/// A WebSocket that has done its handshake, one ping and its pong: the
+/// server has read from it, as from any live connection. Its read buffer is
+/// small, so this side's memory stays small too.
+pub(crate) async fn open_websocket(
+    url: &str,
+) -> anyhow::Result<tokio_tungstenite::WebSocketStream<TcpStream>> {
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    let uri = common::url::parse(url, "ws")?;
+    let stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
+    let (mut ws, _) =
+        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
+    ws.send(Message::Ping("hi".into())).await?;
+    while let Some(message) = ws.next().await {
+        if message?.is_pong() {
+            return Ok(ws);
+        }
     }
+    bail!("the server closed a connection")
+}
+
+/// An event stream whose response head has arrived (`200 OK`, then the
+/// headers up to the blank line); the events that follow are left unread.
+pub(crate) async fn open_event_stream(url: &str) -> anyhow::Result<BufReader<TcpStream>> {
+    let uri = common::url::parse(url, "http")?;
+    let mut stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        uri.path(),
+        uri.authority().map_or("", |authority| authority.as_str())
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).await?;
+    if !line.starts_with("HTTP/1.1 200") {
+        bail!("the event stream was refused: {line:?}");
+    }
+    while line != "\r\n" {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            bail!("the server closed an event stream");
+        }
+    }
+    Ok(reader)
 }
