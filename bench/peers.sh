@@ -194,9 +194,9 @@ memory_cell() {
 
 # fanout_cell KEY URL COMMAND...: starts the server COMMAND, has $followers
 # followers follow URL for $seconds seconds, records the ticks delivered a
-# second, the server's CPU per tick delivered, and the delays' p50 and p99
-# (as fanout-rate/KEY, fanout-cpu/KEY, fanout-p50/KEY, fanout-p99/KEY),
-# stops it.
+# second, those missed, the server's CPU per tick delivered, and the
+# delays' p50 and p99 (as fanout-rate/KEY, fanout-missed/KEY,
+# fanout-cpu/KEY, fanout-p50/KEY, fanout-p99/KEY), stops it.
 fanout_cell() {
     local key=$1 url=$2 line
     shift 2
@@ -206,6 +206,7 @@ fanout_cell() {
     awk -v key="$key" -v round="$round" '{
         for (i = 1; i < NF; i++) {
             if ($i == "second),") print "fanout-rate/" key, round, substr($(i - 2), 2)
+            if ($i == "missed;") print "fanout-missed/" key, round, $(i - 1)
             if ($i == "p50") print "fanout-p50/" key, round, $(i + 1)
             if ($i == "p99") print "fanout-p99/" key, round, $(i + 1)
             if ($i == "CPU") print "fanout-cpu/" key, round, $(i + 1)
@@ -224,6 +225,26 @@ cell() {
 # figure KEY: the median of the figures recorded under KEY.
 figure() {
     awk -v key="$1" '$1 == key { print $3 }' "$results" | median
+}
+
+# chart TITLE UNIT LABEL=KEY...: a Mermaid bar chart of the figures under
+# each KEY, labelled LABEL, for the Markdown page the tables go on (GitHub
+# draws it).
+chart() {
+    local title=$1 unit=$2 pair labels=() values=()
+    shift 2
+    for pair in "$@"; do
+        labels+=("\"${pair%%=*}\"")
+        values+=("$(printf '%.2f' "$(figure "${pair#*=}")")")
+    done
+    echo
+    echo '```mermaid'
+    echo 'xychart-beta'
+    echo "    title \"$title\""
+    echo "    x-axis [$(IFS=,; echo "${labels[*]}" | sed 's/,/, /g')]"
+    echo "    y-axis \"$unit\""
+    echo "    bar [$(IFS=,; echo "${values[*]}" | sed 's/,/, /g')]"
+    echo '```'
 }
 
 # target_row WHAT A B OP LIMIT: a row saying whether A's figure divided by
@@ -265,6 +286,8 @@ echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(cell axum) |
 echo "| hyper 1.x with http-server's defences (its deadline and size limit for request heads, graceful shutdown) | $(cell hyper-defended) |"
 echo "| bare hyper 1.x | $(cell hyper) |"
 echo "| the article's Python http.server (HTTP/1.0: a new connection per request) | $(cell python-http) |"
+chart "HTTP keep-alive, wrk -t1 -c50" "requests/s" http-server=http-server nginx=nginx Bun=bun-http Node=node-http \
+    "plain axum=axum" "hyper, defended=hyper-defended" "bare hyper=hyper" Python=python-http
 echo
 echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50 clients, server CPU |"
 echo "|---|---:|---:|"
@@ -275,6 +298,8 @@ echo "| Node with npm \`ws\`, compression off | $(cell node-ws/1) | $(cell node-
 echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(cell tungstenite-echo/1) | $(cell tungstenite-echo/50) |"
 echo "| raw tokio TCP echo (no WebSocket at all) | $(cell tcp-echo/1) | $(cell tcp-echo/50) |"
 echo "| the article's Python websockets server | $(cell python-ws/1) | $(cell python-ws/50) |"
+chart "WebSocket echo, 50 clients" "round trips/s" ws-server=ws-server/50 "--quiet=ws-server-quiet/50" Bun=bun-ws/50 \
+    Node=node-ws/50 "plain tokio-tungstenite=tungstenite-echo/50" "raw TCP=tcp-echo/50" Python=python-ws/50
 echo
 echo "| idle connections held open | KiB of server memory per connection |"
 echo "|---|---:|"
@@ -282,18 +307,23 @@ echo "| ws-server, WebSocket | $(figure memory/ws-server) |"
 echo "| Bun, WebSocket | $(figure memory/bun) |"
 echo "| Node with npm \`ws\`, WebSocket | $(figure memory/node) |"
 echo "| http-server, Server-Sent Events (\`/tick/stream\`) | $(figure memory/http-server-sse) |"
+chart "Memory per idle connection, $connections held" "KiB" "ws-server=memory/ws-server" "Bun=memory/bun" \
+    "Node=memory/node" "http-server SSE=memory/http-server-sse"
 echo
-echo "| fan-out: $followers followers, 5 ticks/s | ticks delivered/s | server CPU per tick delivered | delay p50 | delay p99 |"
-echo "|---|---:|---:|---:|---:|"
+echo "| fan-out: $followers followers, 5 ticks/s | ticks delivered/s | ticks missed | server CPU per tick delivered | delay p50 | delay p99 |"
+echo "|---|---:|---:|---:|---:|---:|"
 for key in ws-server bun http-server-sse; do
     case $key in
         ws-server) what="ws-server, WebSocket push (\`/tick\`)" ;;
         bun) what="Bun, WebSocket push (\`server.publish\`)" ;;
         http-server-sse) what="http-server, Server-Sent Events (\`/tick/stream\`)" ;;
     esac
-    printf '| %s | %.0f | %s µs | %s ms | %s ms |\n' "$what" "$(figure "fanout-rate/$key")" \
-        "$(figure "fanout-cpu/$key")" "$(figure "fanout-p50/$key")" "$(figure "fanout-p99/$key")"
+    printf '| %s | %.0f | %.0f | %s µs | %s ms | %s ms |\n' "$what" "$(figure "fanout-rate/$key")" \
+        "$(figure "fanout-missed/$key")" "$(figure "fanout-cpu/$key")" "$(figure "fanout-p50/$key")" \
+        "$(figure "fanout-p99/$key")"
 done
+chart "Fan-out to $followers followers: server CPU per tick delivered" "µs" "ws-server=fanout-cpu/ws-server" \
+    "Bun=fanout-cpu/bun" "http-server SSE=fanout-cpu/http-server-sse"
 echo
 echo "| target we set ourselves | median of the rounds | lowest to highest | met |"
 echo "|---|---:|---:|---|"

@@ -49,12 +49,18 @@ if (mode === "http") {
             message() {},
         },
     });
-    setInterval(() => {
+    // Each tick at its own time on a fixed schedule, as tokio's interval
+    // does for ws-server: the time publishing takes does not push the
+    // next tick back.
+    const first = performance.now();
+    const tick = () => {
         seq += 1;
         const created_us = Math.round((performance.timeOrigin + performance.now()) * 1000);
         latest = JSON.stringify({ seq, price: 100 + 0.25 * (((seq * 7) % 17) - 8), created_us });
         server.publish("tick", latest);
-    }, 200);
+        setTimeout(tick, Math.max(0, first + seq * 200 - performance.now()));
+    };
+    tick();
     started(`ws://${hostname}:${server.port}/tick`);
 } else {
     console.error("usage: bun bench/peers/bun.js http|ws|feed PORT");

@@ -15,7 +15,8 @@ use anyhow::Context;
 use common::feed::{Delivery, Feed};
 use http_client::Method;
 
-use crate::compare::{Servers, percentiles};
+use crate::compare::percentiles;
+use crate::servers::Servers;
 
 /// What to run.
 pub struct Settings {

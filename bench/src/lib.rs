@@ -22,6 +22,7 @@ pub mod fanout;
 pub mod feed;
 pub mod memory;
 pub mod peers;
+mod servers;
 pub mod watched;
 
 /// One line saying what this was measured on: cores, CPU, kernel, build.
