@@ -26,7 +26,7 @@ use http_client::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH};
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The URL to GET (plain http://); its path picks the mode, see above
+    /// The URL to GET (plain http://); its path picks the mode (--help lists the paths)
     #[arg(default_value = common::DEFAULT_HTTP_URL)]
     url: String,
     /// Seconds to wait for the whole answer before giving up (at /tick/next
