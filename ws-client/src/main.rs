@@ -22,7 +22,8 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The WebSocket URL to connect to (plain ws://); its path picks the mode (--help lists the paths)
+    /// The WebSocket URL to connect to (plain ws://); its path picks the mode
+    /// (--help lists the paths)
     #[arg(default_value = common::DEFAULT_WS_URL)]
     url: String,
     /// Seconds to wait for the connection, and for each reply, before giving
