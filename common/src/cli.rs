@@ -1,5 +1,6 @@
-//! How every program of the workspace starts and ends: parse the flags, and
-//! turn an error into one clear line on standard error and exit code 1.
+//! How every program of the workspace starts and ends: parse the flags
+//! (refusing one given where it does nothing), and turn an error into one
+//! clear line on standard error and exit code 1.
 //!
 //! The article's Python programs let an exception print a traceback; a
 //! learner running ours for the first time should instead read what went
@@ -35,6 +36,18 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error for a flag given where it does nothing, such as `--count` to a
+/// client that is not following the feed: "{flag} applies only {only}, not
+/// at {url}". Ignoring the flag would leave the user wondering why it had no
+/// effect; this says where it has one.
+///
+/// Checked by the programs rather than by clap, because what decides is the
+/// URL's path, not another flag, and so that the error is one line like
+/// every other.
+pub fn flag_does_not_apply(flag: &str, only: &str, url: &str) -> anyhow::Error {
+    anyhow::anyhow!("{flag} applies only {only}, not at {url}")
 }
 
 /// Awaits `work`, or gives up after `timeout` with the error

@@ -11,8 +11,10 @@
 //! {"seq":7,"price":100.75,"created_us":1763812345123456}
 //! ```
 //!
-//! Run `cargo run -p http-server` and `cargo run -p http-client -- --stream`
-//! to watch it; `cargo run --release -p bench -- feed` compares the four.
+//! Run `cargo run -p http-server` and `cargo run -p http-client --
+//! http://localhost:8000/tick/stream` to watch it (the URL's path picks the
+//! way, as on the server); `cargo run --release -p bench -- feed` compares
+//! the four.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -3,8 +3,10 @@
 //! with how long the tick took to come, and with `--count` a last line
 //! saying what it cost: requests, connections and bytes.
 //!
-//! Run `cargo run -p http-server`, then for instance
-//! `cargo run -p http-client -- --long-poll --count 5`.
+//! The URL's path picks the way, as it picks the route on the server:
+//! `/tick/latest` short polling, `/tick/next` long polling, `/tick/stream`
+//! HTTP streaming. Run `cargo run -p http-server`, then for instance
+//! `cargo run -p http-client -- http://localhost:8000/tick/next --count 5`.
 //!
 //! Mirrors the articles' "polling, long polling and streaming" workarounds;
 //! ws-client's `/tick` is the WebSocket way.
@@ -21,7 +23,18 @@ use hyper::StatusCode;
 
 use crate::Connection;
 
-/// How a client follows the feed.
+/// Short polling's path on http-server: the latest tick, at once.
+pub const LATEST_PATH: &str = "/tick/latest";
+
+/// Long polling's path on http-server: with `?after=N`, the first tick after
+/// N, once it exists.
+pub const NEXT_PATH: &str = "/tick/next";
+
+/// Streaming's path on http-server: every tick, on one answer that never ends.
+pub const STREAM_PATH: &str = "/tick/stream";
+
+/// How a client follows the feed. The command line picks it from the URL's
+/// path: [`LATEST_PATH`], [`NEXT_PATH`] or [`STREAM_PATH`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// Short polling: `GET /tick/latest` every `interval`, whether or not
@@ -37,10 +50,13 @@ pub enum Method {
     Stream,
 }
 
-/// Follows the feed of the http-server at `url` (its path is ignored: each
-/// method has its own) by `method`, printing each tick to `out`, until
-/// `count` ticks have arrived (or forever, without `count`). Every request
-/// goes on one keep-alive connection.
+/// Follows the feed of the http-server at `url` by `method`, printing each
+/// tick to `out`, until `count` ticks have arrived (or forever, without
+/// `count`). Every request goes on one keep-alive connection.
+///
+/// `url` names the server; `method` decides what is asked of it, on its own
+/// path, whatever `url`'s path (the command line has already read the method
+/// from that path).
 ///
 /// `timeout` bounds the connection and each wait for an answer, beyond the
 /// time a long poll is meant to wait or a stream to be quiet.
@@ -96,7 +112,7 @@ async fn poll(
     while !delivery.reached(count) {
         clock.tick().await;
         delivery.requests += 1;
-        if let Some(tick) = ask(connection, "/tick/latest", timeout).await? {
+        if let Some(tick) = ask(connection, LATEST_PATH, timeout).await? {
             if tick.seq > last {
                 last = tick.seq;
                 writeln!(out, "{}", delivery.arrived(&tick))?;
@@ -119,7 +135,7 @@ async fn long_poll(
     let mut last = 0;
     while !delivery.reached(count) {
         delivery.requests += 1;
-        let path = format!("/tick/next?after={last}");
+        let path = format!("{NEXT_PATH}?after={last}");
         if let Some(tick) = ask(connection, &path, LONG_POLL_WAIT + timeout).await? {
             last = tick.seq;
             writeln!(out, "{}", delivery.arrived(&tick))?;
@@ -161,9 +177,9 @@ async fn stream(
     let url = connection.url.clone();
     delivery.requests += 1;
     let no_answer = || format!("no answer from {url}");
-    let response = common::cli::within(timeout, no_answer, connection.get("/tick/stream")).await?;
+    let response = common::cli::within(timeout, no_answer, connection.get(STREAM_PATH)).await?;
     if response.status() != StatusCode::OK {
-        bail!("{url} answered /tick/stream with {}", response.status());
+        bail!("{url} answered {STREAM_PATH} with {}", response.status());
     }
     let mut body = response.into_body();
     // Bytes of a line whose end has not arrived yet: a chunk on the wire

@@ -16,9 +16,10 @@
 //!
 //! # Beyond the article: the feed
 //!
-//! With `--poll`, `--long-poll` or `--stream`, the client follows
-//! http-server's live feed instead, in one of the three ways HTTP can
-//! imitate a server push (`feed.rs`).
+//! Given a URL at one of http-server's feed routes, the client follows the
+//! live feed instead, the way that route serves it: `/tick/latest` by short
+//! polling, `/tick/next` by long polling, `/tick/stream` by HTTP streaming,
+//! the three ways HTTP can imitate a server push (`feed.rs`).
 
 mod feed;
 
@@ -35,7 +36,7 @@ use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-pub use feed::{Method, follow};
+pub use feed::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH, follow};
 
 /// What the client keeps of the server's answer: the two things it prints.
 #[derive(Debug)]

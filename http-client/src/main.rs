@@ -1,5 +1,7 @@
-//! `http-client`: the command-line entry point. It reads the flags and calls
-//! [`http_client::run`]; the client itself lives in `lib.rs`.
+//! `http-client`: the command-line entry point. It reads the flags, lets the
+//! URL's path pick what to do, and calls [`http_client::run`] (the article's
+//! one GET) or [`http_client::follow`] (the feed); the client itself lives
+//! in `lib.rs`.
 //!
 //! Run: `cargo run -p http-client -- --help`.
 
@@ -7,64 +9,53 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use http_client::Method;
+use http_client::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH};
 
 /// The article's HTTP client: GETs a URL and prints "Status Code: ..." and
 /// "Response Body: ...".
 ///
-/// With --poll, --long-poll or --stream it follows http-server's live feed
-/// instead, printing each tick as it arrives.
+/// The URL's path picks what it does, as it picks the route on http-server.
+/// At one of the live feed's paths it follows the feed instead, printing
+/// each tick as it arrives:
+///
+///   /tick/latest   short polling: GET /tick/latest every --interval
+///   /tick/next     long polling: GET /tick/next?after=N, again at once
+///   /tick/stream   HTTP streaming: one GET, one Server-Sent Event per tick
+///
+/// Any other path (the default URL has none) is the article's one GET.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The URL to GET (plain http://); with a feed flag, the server's URL
+    /// The URL to GET (plain http://); its path picks the mode (--help lists the paths)
     #[arg(default_value = common::DEFAULT_HTTP_URL)]
     url: String,
-    /// Seconds to wait for the whole answer before giving up (with
-    /// --long-poll or --stream, beyond the time the server may stay quiet)
+    /// Seconds to wait for the whole answer before giving up (at /tick/next
+    /// or /tick/stream, beyond the time the server may stay quiet)
     #[arg(long, default_value = "10", value_parser = common::cli::parse_seconds)]
     timeout: Duration,
     /// Show on standard error every line that crosses the wire
     #[arg(long)]
     verbose: bool,
-    /// Follow the feed by short polling: GET /tick/latest every --interval
-    #[arg(long, group = "feed")]
-    poll: bool,
-    /// Follow the feed by long polling: GET /tick/next?after=N, again and again
-    #[arg(long, group = "feed")]
-    long_poll: bool,
-    /// Follow the feed by streaming: one GET /tick/stream (Server-Sent Events)
-    #[arg(long, group = "feed")]
-    stream: bool,
-    /// Seconds between two requests with --poll
-    #[arg(long, default_value = "1", value_parser = common::cli::parse_seconds, requires = "poll")]
-    interval: Duration,
-    /// With a feed flag, stop after this many ticks (and say what they cost)
-    #[arg(long, requires = "feed")]
+    /// At /tick/latest only, seconds between two requests [default: 1]
+    #[arg(long, value_parser = common::cli::parse_seconds)]
+    interval: Option<Duration>,
+    /// At a feed path only, stop after this many ticks (and say what they cost)
+    #[arg(long)]
     count: Option<u64>,
 }
 
-impl Args {
-    /// The feed method the flags ask for, if any.
-    fn method(&self) -> Option<Method> {
-        if self.poll {
-            Some(Method::Poll {
-                interval: self.interval,
-            })
-        } else if self.long_poll {
-            Some(Method::LongPoll)
-        } else if self.stream {
-            Some(Method::Stream)
-        } else {
-            None
-        }
-    }
-}
+/// Short polling's interval when `--interval` is not given (as `--help` says).
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
-    let result = match args.method() {
+    common::cli::exit_code(run(&args).await)
+}
+
+/// Does what the URL's path asks for.
+async fn run(args: &Args) -> anyhow::Result<()> {
+    match method(args)? {
         None => http_client::run(&args.url, args.timeout, args.verbose).await,
         Some(method) => {
             let mut out = std::io::stdout();
@@ -78,6 +69,39 @@ async fn main() -> ExitCode {
             );
             follow.await.map(drop)
         }
+    }
+}
+
+/// The way of following the feed that the URL's path names, or `None` for
+/// the article's one GET; an error for a URL that is not one, or for a flag
+/// that does nothing on this path.
+fn method(args: &Args) -> anyhow::Result<Option<Method>> {
+    let uri = common::url::parse(&args.url, "http")?;
+    let interval = args.interval.unwrap_or(DEFAULT_INTERVAL);
+    let method = match uri.path() {
+        LATEST_PATH => Some(Method::Poll { interval }),
+        NEXT_PATH => Some(Method::LongPoll),
+        STREAM_PATH => Some(Method::Stream),
+        _ => None,
     };
-    common::cli::exit_code(result)
+
+    // The URLs to suggest instead: the same server, at the feed's paths.
+    let server = format!("http://{}", uri.authority().map_or("", |a| a.as_str()));
+    if args.count.is_some() && method.is_none() {
+        let only = format!(
+            "when following the feed ({server}{LATEST_PATH}, {NEXT_PATH} or {STREAM_PATH})"
+        );
+        return Err(common::cli::flag_does_not_apply(
+            "--count", &only, &args.url,
+        ));
+    }
+    if args.interval.is_some() && !matches!(method, Some(Method::Poll { .. })) {
+        let only = format!("to short polling ({server}{LATEST_PATH})");
+        return Err(common::cli::flag_does_not_apply(
+            "--interval",
+            &only,
+            &args.url,
+        ));
+    }
+    Ok(method)
 }

@@ -1,6 +1,8 @@
 //! Every way a run can go wrong on the user's side, with the real programs:
 //! each must end with one clear line on standard error and exit code 1,
 //! never a panic, a backtrace or a hang.
+//!
+//! Run: `cargo test -p tests --test errors`.
 
 use common::feed::Feed;
 use futures_util::{SinkExt, StreamExt};
@@ -165,6 +167,32 @@ async fn nonsense_flags_are_refused() {
         assert_eq!(output.status.code(), Some(1), "{program}: {stderr}");
         assert!(stderr.starts_with("error: "), "{program}: {stderr}");
         assert!(!stderr.contains("panicked"), "{program}: {stderr}");
+    }
+}
+
+/// A flag that does nothing where the URL points is refused, not silently
+/// ignored: `--count` away from the feed (both clients), `--interval` away
+/// from short polling. The error names the flag, the URL given, and the same
+/// server's URL where the flag applies. Nothing listens on the port, so a
+/// client that ignored the flag would fail to connect instead, with another
+/// message.
+#[tokio::test]
+async fn clients_refuse_flags_that_do_not_apply() {
+    let server = format!("127.0.0.1:{}", unused_port().await);
+    let (http, ws) = (format!("http://{server}"), format!("ws://{server}"));
+    let latest = format!("{http}/tick/latest");
+    let next = format!("{http}/tick/next");
+    let chat = format!("{ws}/chat");
+    let tick = format!("{ws}/tick");
+    for (client, url, flag, applies) in [
+        ("http-client", &http, "--count", &latest),
+        ("http-client", &http, "--interval", &latest),
+        ("http-client", &next, "--interval", &latest),
+        ("ws-client", &ws, "--count", &tick),
+        ("ws-client", &chat, "--count", &tick),
+    ] {
+        let output = run_client(client, &[url, flag, "2"], "").await;
+        assert_one_line_error(&output, &[flag, "applies only", applies, url]);
     }
 }
 

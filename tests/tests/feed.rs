@@ -1,5 +1,8 @@
-//! The live feed, four ways: http-client's `--poll`, `--long-poll` and
-//! `--stream` against http-server, and ws-client at ws-server's `/tick`.
+//! The live feed, four ways: http-client at http-server's `/tick/latest`
+//! (short polling), `/tick/next` (long polling) and `/tick/stream` (HTTP
+//! streaming), and ws-client at ws-server's `/tick` (WebSocket push).
+//!
+//! Run: `cargo test -p tests --test feed`.
 //!
 //! Nothing ticks on a timer here. The test makes each tick itself, and only
 //! once the client has printed the one before, so every client must print
@@ -10,7 +13,8 @@ use std::time::Duration;
 use common::feed::{Delivery, Feed, STREAM_KEEP_ALIVE};
 use http_client::Method;
 use tests::{
-    InProcessServer, LineSink, TIMEOUT, serve_one, start_http_server, start_ws_server, within,
+    InProcessServer, LineSink, TIMEOUT, run_client, serve_one, start_http_server, start_ws_server,
+    text, within,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -81,6 +85,43 @@ async fn long_polling_asks_once_per_tick() {
 async fn streaming_asks_once() {
     let server = start_http_server().await;
     assert_eq!(follow_over_http(&server, Method::Stream).await, 1);
+    server.shutdown().await;
+}
+
+/// The real http-client picks the method by the URL's path: its `--verbose`
+/// transcript shows the request each path leads to (a mix-up of two paths,
+/// or a path taken for the article's one GET, shows another request line or
+/// no tick at all). The tick is there before the client asks, so every
+/// method prints it at once.
+#[tokio::test]
+async fn the_url_path_picks_the_method() {
+    let server = start_http_server().await;
+    server.feed.publish();
+    for (path, flags, request) in [
+        (
+            "/tick/latest",
+            &["--interval", "0.01"][..],
+            "> GET /tick/latest HTTP/1.1",
+        ),
+        ("/tick/next", &[], "> GET /tick/next?after=0 HTTP/1.1"),
+        ("/tick/stream", &[], "> GET /tick/stream HTTP/1.1"),
+    ] {
+        let url = format!("{}{path}", server.http_url());
+        let mut args = vec![url.as_str(), "--count", "1", "--verbose"];
+        args.extend(flags);
+        let output = run_client("http-client", &args, "").await;
+        let (stdout, wire) = (text(&output.stdout), text(&output.stderr));
+        assert!(output.status.success(), "{path}: {wire}");
+        assert!(stdout.starts_with("tick 1: price "), "{path}: {stdout}");
+        assert!(
+            stdout.contains("\n1 tick, 1 request, 1 connection, "),
+            "{path}: {stdout}"
+        );
+        assert!(
+            wire.lines().any(|l| l == request),
+            "{request:?} missing from:\n{wire}"
+        );
+    }
     server.shutdown().await;
 }
 

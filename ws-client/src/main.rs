@@ -1,5 +1,7 @@
-//! `ws-client`: the command-line entry point. It reads the flags and calls
-//! [`ws_client::run`]; the client itself lives in `lib.rs`.
+//! `ws-client`: the command-line entry point. It reads the flags, lets the
+//! URL's path pick what to do, and calls [`ws_client::run`] (the prompt
+//! loop) or [`ws_client::follow`] (the feed); the client itself lives in
+//! `lib.rs`.
 //!
 //! Run: `cargo run -p ws-client -- --help`.
 
@@ -11,12 +13,17 @@ use clap::Parser;
 /// The article's WebSocket client: prompts "Enter a message: ", sends each
 /// line and prints the server's reply, until the end of input (Ctrl-D).
 ///
-/// Pointed at ws://localhost:8765/tick it follows the live feed instead,
-/// printing each tick as the server pushes it; at /chat it joins the room.
+/// The URL's path picks what it does, as it picks the service on ws-server:
+///
+///   /tick   follows the live feed, printing each tick as the server pushes it
+///   /chat   joins the chat room: the prompt loop, and what others say
+///
+/// Any other path (the default URL has none) is the article's echo.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The WebSocket URL to connect to (plain ws://)
+    /// The WebSocket URL to connect to (plain ws://); its path picks the mode
+    /// (--help lists the paths)
     #[arg(default_value = common::DEFAULT_WS_URL)]
     url: String,
     /// Seconds to wait for the connection, and for each reply, before giving
@@ -27,28 +34,47 @@ struct Args {
     /// Show on standard error what crosses the wire: the upgrade, then each frame
     #[arg(long)]
     verbose: bool,
-    /// At /tick, stop after this many ticks (and say what they cost)
+    /// At /tick only, stop after this many ticks (and say what they cost)
     #[arg(long)]
     count: Option<u64>,
 }
 
+/// The feed's path on ws-server, which the client follows rather than talks to.
+const FEED_PATH: &str = "/tick";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
+    common::cli::exit_code(run(&args).await)
+}
+
+/// Does what the URL's path asks for.
+async fn run(args: &Args) -> anyhow::Result<()> {
     let (url, timeout, verbose) = (args.url.as_str(), args.timeout, args.verbose);
-    let result = if is_feed(url) {
+    if is_feed(args)? {
         let mut out = std::io::stdout();
         ws_client::follow(url, args.count, timeout, verbose, &mut out)
             .await
             .map(drop)
     } else {
+        // The echo and the room are the same conversation on this side; only
+        // the server tells them apart.
         ws_client::run(url, timeout, verbose).await
-    };
-    common::cli::exit_code(result)
+    }
 }
 
-/// Whether `url` is a server's feed, `/tick`, which the client follows
-/// rather than talks to.
-fn is_feed(url: &str) -> bool {
-    common::url::parse(url, "ws").is_ok_and(|uri| uri.path() == "/tick")
+/// Whether the URL's path is the feed's; an error for a URL that is not one,
+/// or for `--count` away from the feed.
+fn is_feed(args: &Args) -> anyhow::Result<bool> {
+    let uri = common::url::parse(&args.url, "ws")?;
+    let feed = uri.path() == FEED_PATH;
+    if args.count.is_some() && !feed {
+        // The URL to suggest instead: the same server, at the feed's path.
+        let server = format!("ws://{}", uri.authority().map_or("", |a| a.as_str()));
+        let only = format!("when following the feed ({server}{FEED_PATH})");
+        return Err(common::cli::flag_does_not_apply(
+            "--count", &only, &args.url,
+        ));
+    }
+    Ok(feed)
 }
