@@ -134,6 +134,15 @@ pub async fn unused_port() -> u16 {
     listener.local_addr().expect("local_addr").port()
 }
 
+/// Lets this process hold a thousand connections or more. A test that holds
+/// both ends of many connections needs two file descriptors for each, and
+/// the usual soft limit of 1,024 would stop it near five hundred; a process
+/// may raise its own soft limit up to the hard limit.
+pub fn raise_open_file_limit() {
+    #[cfg(unix)]
+    rlimit::increase_nofile_limit(u64::MAX).expect("raise the open-file limit");
+}
+
 /// A `Write` that hands each complete line to a channel, so a test can
 /// watch a client's output as it is printed, from another task.
 pub struct LineSink {

@@ -17,8 +17,8 @@ pub mod raw;
 pub mod ws;
 
 pub use in_process::{
-    InProcessServer, LineSink, Shutdown, serve_one, start_http_server, start_ws_server,
-    start_ws_server_with, unused_port, ws_options,
+    InProcessServer, LineSink, Shutdown, raise_open_file_limit, serve_one, start_http_server,
+    start_ws_server, start_ws_server_with, unused_port, ws_options,
 };
 pub use process::{ClientProcess, ServerProcess, assert_one_line_error, program, run_client, text};
 
