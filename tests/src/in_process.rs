@@ -2,7 +2,12 @@
 //! own, and watching an in-process client's output: the quick way to test,
 //! with no program to build or start. Also the stand-in servers a test writes
 //! itself, for a client to meet when the real ones cannot misbehave the way
-//! the test needs.
+//! the test needs, and the open-file limit a test raises to hold many
+//! connections at once.
+//!
+//! The servers are the article's two, http-server and ws-server, through the
+//! same `serve` function their `main` calls. The tests that use these
+//! helpers run with `cargo test -p tests`.
 
 use std::future::Future;
 use std::net::SocketAddr;

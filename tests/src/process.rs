@@ -1,6 +1,10 @@
 //! Running the workspace's real programs as child processes: building them
 //! once, starting a server and reading its started line and log, driving a
 //! client through its standard input, and checking how a program failed.
+//!
+//! These are the article's four programs as its reader runs them, with the
+//! article's lines on their standard output. The tests that use these
+//! helpers run with `cargo test -p tests`.
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Output, Stdio};
