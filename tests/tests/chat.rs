@@ -145,6 +145,7 @@ async fn a_slow_member_is_dropped_and_the_room_goes_on() {
 /// joiner reads until that line, failing on anything but join notices
 /// before it. Then the server shuts down and every member, still reading,
 /// gets close code 1001, "going away", not 1008.
+// On several threads, like the real server: members join truly side by side.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_joiners_drops_no_member_that_keeps_reading() {
     // Both ends of a thousand connections live in this process.

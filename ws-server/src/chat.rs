@@ -155,8 +155,9 @@ impl Queue {
         if self.waiting.load(Ordering::Relaxed) >= MAX_WAITING_BYTES {
             return false;
         }
-        // Counted before it is sent, so the member, which takes the cost
-        // away after receiving, never takes away more than was added.
+        // Only the room adds, under its lock, so nothing can add between the
+        // check and here. Counted before it is sent, so the member, which
+        // takes the cost away after receiving, never takes more than was added.
         self.waiting.fetch_add(cost(line), Ordering::Relaxed);
         // `line` is shared, not copied: a clone is a reference count. The
         // send cannot fail: the member leaves the map before its receiver
@@ -225,13 +226,15 @@ mod tests {
         assert!(member.next().now_or_never().is_none());
     }
 
-    /// A thousand members join before anyone reads a line: every member,
-    /// the first one included, then reads the notice of each member who
-    /// joined after it, in order, and nobody is dropped as too slow.
+    /// A first member and a thousand more join before anyone reads a line:
+    /// every member, the first one included, then reads the notice of each
+    /// member who joined after it, in order, and nobody is dropped as too
+    /// slow.
     #[test]
     fn a_burst_of_joiners_drops_no_one() {
         let room = Arc::new(Room::default());
         let mut members: Vec<Member> = (0..=1_000).map(|_| room.join()).collect();
+        // `members[0]` is guest-1, who hears of guest-2 to guest-1001.
         for (index, member) in members.iter_mut().enumerate() {
             for joined in index + 2..=1_001 {
                 let expected = format!("* guest-{joined} joined");
