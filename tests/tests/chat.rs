@@ -1,14 +1,27 @@
 //! ws-server's `/chat` room with several clients inside the test process:
 //! everyone hears everyone once, a member that stops reading is dropped
-//! with a clear reason while the rest chat on, and ws-client shows what the
-//! room says while it waits for its user to type.
+//! with a clear reason while the rest chat on, a burst of a thousand
+//! joiners drops nobody who keeps reading, and ws-client shows what the room
+//! says while it waits for its user to type.
+
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tests::ws::{Client, connect, hang_up, receive};
-use tests::{LineSink, TIMEOUT, start_ws_server, within};
+use tests::{LineSink, TIMEOUT, raise_open_file_limit, start_ws_server, within};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+/// How many members join at once in the burst test.
+const JOINERS: usize = 1_000;
+
+/// How long that whole burst may take, from the first joiner connecting to
+/// the last hearing that everyone is in: several times what it takes in a
+/// debug build, and unlike [`TIMEOUT`] (one step) so a failure says which.
+const BURST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The next text message `client` receives.
 async fn next_line(client: &mut Client) -> String {
@@ -121,6 +134,87 @@ async fn a_slow_member_is_dropped_and_the_room_goes_on() {
     hang_up(speaker).await;
     hang_up(listener).await;
     server.shutdown().await;
+}
+
+/// A thousand members join at once while the first member reads every
+/// notice, and every joiner reads every line it is sent. Nobody is dropped
+/// as too slow (close 1008), the first member included: the room's own burst
+/// of join notices (half a million lines in all) is not slowness.
+///
+/// The first member says a line once it has heard every joiner arrive; each
+/// joiner reads until that line, failing on anything but join notices
+/// before it. Then the server shuts down and every member, still reading,
+/// gets close code 1001, "going away", not 1008.
+// On several threads, like the real server: members join truly side by side.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_joiners_drops_no_member_that_keeps_reading() {
+    // Both ends of a thousand connections live in this process.
+    raise_open_file_limit();
+    let server = start_ws_server().await;
+    let url = format!("{}/chat", server.ws_url());
+    let mut first = connect(&url).await;
+
+    let burst = async {
+        let mut joining = JoinSet::new();
+        for _ in 0..JOINERS {
+            joining.spawn(join_and_read_until("guest-1: all in", url.clone()));
+        }
+        // Members are numbered, and announced, in the order they join.
+        for joined in 2..=JOINERS + 1 {
+            let notice = format!("* guest-{joined} joined");
+            assert_eq!(next_line(&mut first).await, notice);
+        }
+        say(&mut first, "all in").await;
+        assert_eq!(next_line(&mut first).await, "guest-1: all in");
+        let mut members = vec![first];
+        while let Some(joiner) = joining.join_next().await {
+            members.push(joiner.expect("a joiner failed"));
+        }
+        members
+    };
+    let members = tokio::time::timeout(BURST_TIMEOUT, burst)
+        .await
+        .expect("the burst took longer than BURST_TIMEOUT");
+
+    let shutdown = tokio::spawn(server.shutdown());
+    for mut member in members {
+        // Those that went before may be announced as leaving first.
+        let close = loop {
+            match receive(&mut member).await {
+                Message::Close(close) => break close,
+                Message::Text(line) if line.ends_with(" left") => {}
+                other => panic!("expected close code 1001, got {other:?}"),
+            }
+        };
+        assert_eq!(close.map(|close| close.code), Some(CloseCode::Away));
+        // Reading on sends our answering close frame and sees the end.
+        assert!(within(member.next()).await.is_none());
+    }
+    within(shutdown).await.unwrap();
+}
+
+/// Joins the room at `url` and reads every line until `last`, which it
+/// returns with the connection. Anything but a join notice before `last`
+/// (a close frame above all) fails the test. The wait for `last` lasts as
+/// long as the burst, so it is bounded by the caller's [`BURST_TIMEOUT`].
+async fn join_and_read_until(last: &str, url: String) -> Client {
+    // A small read buffer: tungstenite's default is 128 KiB per connection.
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    let (mut member, _) = within(tokio_tungstenite::connect_async_with_config(
+        &url,
+        Some(config),
+        true,
+    ))
+    .await
+    .expect("connect");
+    loop {
+        match member.next().await {
+            Some(Ok(Message::Text(line))) if line == last => return member,
+            Some(Ok(Message::Text(line)))
+                if line.starts_with("* guest-") && line.ends_with(" joined") => {}
+            other => panic!("a joiner got {other:?} before {last:?}"),
+        }
+    }
 }
 
 /// Full duplex at the terminal: ws-client prints what the room says while

@@ -168,11 +168,24 @@ async fn shutdown_says_going_away() {
 }
 
 /// A peer that opens a TCP connection and never starts the WebSocket
-/// handshake does not hold up shutdown.
+/// handshake does not hold up shutdown, even once the server has accepted
+/// it and is waiting for its request.
 #[tokio::test]
 async fn a_silent_connection_does_not_delay_shutdown() {
-    let server = start_ws_server().await;
+    let options = ws_server::Options {
+        max_connections: 1,
+        ..tests::ws_options()
+    };
+    let server = tests::start_ws_server_with(options).await;
     let silent = within(TcpStream::connect(server.addr)).await.unwrap();
+    // With room for one connection, the next is turned away with 503 only
+    // once the server has accepted the silent one and given it that room:
+    // from here shutdown has a connection of its own to deal with.
+    let answer = raw::exchange(server.addr, raw::UPGRADE.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{answer}"
+    );
     // Well under the handshake timeout of ten seconds.
     tokio::time::timeout(Duration::from_secs(5), server.shutdown())
         .await

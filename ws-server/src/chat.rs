@@ -9,34 +9,71 @@
 //!
 //! # A slow member must not slow the room
 //!
-//! The room never waits for a member. Each member has a bounded queue of
-//! lines, which its own connection task writes to its socket. The room only
-//! *tries* to add a line to each queue: if one is full, that member has fallen
-//! [`QUEUE_SIZE`] lines behind (its socket is full, so its client is not
-//! reading), and the room drops it at once and tells the others. Its task
+//! The room never waits for a member. Each member has a queue of lines,
+//! which its own connection task writes to its socket as fast as the socket
+//! takes them; the room only adds to the queues. A line is one shared copy:
+//! each queue holds a reference to it.
+//!
+//! What the room judges is how much a member has waiting, not how many lines
+//! arrived at once, because bursts are normal. When a thousand members join
+//! at once, the first has a thousand `* guest-N joined` notices queued
+//! before its task has had a turn to write one (about 50 KB); a member that
+//! reads everything is still only a moment behind. So each member may have
+//! up to [`MAX_WAITING_BYTES`] (1 MiB) waiting, each line counted at its full
+//! length plus its slot in the queue, as if this member alone kept it alive.
+//! A member found at or over that budget when a line comes is dropped at
+//! once, and the others are told (`* guest-3 left (too slow)`); its task
 //! writes out what was queued, then closes the connection with code 1008 and
-//! the reason "too slow". Had the room instead waited for each member's
-//! socket, one client that stopped reading would have frozen everyone's chat.
+//! the reason "too slow". Under the budget a line is always queued, so even
+//! a message as large as the server allows, itself over the budget, reaches
+//! everyone; what a member that never reads can pin is at most the budget
+//! plus one line.
+//!
+//! In a quiet room a member that stops reading may never reach its budget.
+//! Its socket fills instead, and the write its task is waiting on gives up
+//! after ten seconds (`SEND_TIMEOUT` in `lib.rs`), which ends the connection
+//! (the others see `* guest-3 left`). Either way, a client that stopped
+//! reading is dropped. Had the room instead waited for each member's socket,
+//! that one client would have frozen everyone's chat.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-/// How many lines a member may fall behind before it is dropped.
-pub(crate) const QUEUE_SIZE: usize = 64;
+/// How many bytes of lines a member may have waiting to be written to its
+/// socket before the room drops it: far more than any burst of joining or
+/// talking puts in the queue of a member that reads (a thousand join notices
+/// cost about 50 KB, a thousand 100-byte lines about 130 KB), and still a
+/// bound on what a member that never reads can make the server hold.
+const MAX_WAITING_BYTES: usize = 1024 * 1024;
 
 /// The room: everyone connected to `/chat`.
 #[derive(Default)]
 pub(crate) struct Room {
-    /// Each member's queue, by member number. A `Mutex` from the standard
-    /// library is right here: it is held only to go through the map, never
+    /// Who is in the room. A `Mutex` from the standard library is right
+    /// here: it is held only to go through or change the members, never
     /// across an `.await`.
-    members: Mutex<HashMap<u64, mpsc::Sender<Utf8Bytes>>>,
-    /// The number the next member gets.
-    next_id: AtomicU64,
+    members: Mutex<Members>,
+}
+
+/// Everyone in the room.
+#[derive(Default)]
+struct Members {
+    /// Each member's queue, by member number.
+    queues: HashMap<u64, Queue>,
+    /// The number the last member to join got.
+    last_id: u64,
+}
+
+/// The room's end of one member's queue.
+struct Queue {
+    sender: mpsc::UnboundedSender<Utf8Bytes>,
+    /// What the lines in the queue cost (see [`cost`]). The room adds to it
+    /// as it queues a line, the member takes away as it takes one.
+    waiting: Arc<AtomicUsize>,
 }
 
 /// One member of the room, held by its connection task. Dropping it leaves
@@ -44,7 +81,9 @@ pub(crate) struct Room {
 pub(crate) struct Member {
     id: u64,
     room: Arc<Room>,
-    queue: mpsc::Receiver<Utf8Bytes>,
+    queue: mpsc::UnboundedReceiver<Utf8Bytes>,
+    /// Shared with the room's end of the queue.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Room {
@@ -56,39 +95,30 @@ impl Room {
     /// it. So the first line a member hears is the echo of its own first one
     /// (or what another member says), and that is where it learns its name.
     pub(crate) fn join(self: &Arc<Self>) -> Member {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        self.broadcast(format!("* {} joined", name(id)));
-        let (sender, queue) = mpsc::channel(QUEUE_SIZE);
-        self.members().insert(id, sender);
+        let (sender, queue) = mpsc::unbounded_channel();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        // Numbered, announced and added under one lock: members are
+        // announced in the order of their numbers, and whoever has heard of
+        // the newcomer hears what it says, as it hears every line after.
+        let mut members = self.members();
+        members.last_id += 1;
+        let id = members.last_id;
+        members.broadcast(format!("* {} joined", name(id)));
+        let queue_end = Queue {
+            sender,
+            waiting: waiting.clone(),
+        };
+        members.queues.insert(id, queue_end);
+        drop(members);
         Member {
             id,
             room: self.clone(),
             queue,
+            waiting,
         }
     }
 
-    /// Offers `line` to every member's queue, without waiting for any. A
-    /// member whose queue is full is dropped, and the room told so.
-    fn broadcast(&self, line: String) {
-        let mut members = self.members();
-        let mut lines = vec![Utf8Bytes::from(line)];
-        while let Some(line) = lines.pop() {
-            let mut too_slow = Vec::new();
-            for (id, queue) in members.iter() {
-                // `line` is shared, not copied: a clone is a reference count.
-                if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(line.clone()) {
-                    too_slow.push(*id);
-                }
-            }
-            for id in too_slow {
-                // Dropping its sender ends the member's queue once emptied.
-                members.remove(&id);
-                lines.push(format!("* {} left (too slow)", name(id)).into());
-            }
-        }
-    }
-
-    fn members(&self) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::Sender<Utf8Bytes>>> {
+    fn members(&self) -> MutexGuard<'_, Members> {
         // A panic while holding the lock cannot leave the map half-changed,
         // so a poisoned lock is still a good one.
         self.members
@@ -97,26 +127,76 @@ impl Room {
     }
 }
 
+impl Members {
+    /// Offers `line` to every member's queue, without waiting for any. A
+    /// member already at its budget is dropped, and the room told so.
+    fn broadcast(&mut self, line: String) {
+        let mut lines = vec![Utf8Bytes::from(line)];
+        while let Some(line) = lines.pop() {
+            let mut too_slow = Vec::new();
+            for (id, queue) in &self.queues {
+                if !queue.offer(&line) {
+                    too_slow.push(*id);
+                }
+            }
+            for id in too_slow {
+                // Dropping its sender ends the member's queue once emptied.
+                self.queues.remove(&id);
+                lines.push(format!("* {} left (too slow)", name(id)).into());
+            }
+        }
+    }
+}
+
+impl Queue {
+    /// Queues `line`, unless the member already has its budget's worth
+    /// waiting; then returns `false`.
+    fn offer(&self, line: &Utf8Bytes) -> bool {
+        if self.waiting.load(Ordering::Relaxed) >= MAX_WAITING_BYTES {
+            return false;
+        }
+        // Only the room adds, under its lock, so nothing can add between the
+        // check and here. Counted before it is sent, so the member, which
+        // takes the cost away after receiving, never takes more than was added.
+        self.waiting.fetch_add(cost(line), Ordering::Relaxed);
+        // `line` is shared, not copied: a clone is a reference count. The
+        // send cannot fail: the member leaves the map before its receiver
+        // is dropped.
+        let _ = self.sender.send(line.clone());
+        true
+    }
+}
+
 impl Member {
     /// Sends `text` to the room, labelled with this member's name.
     pub(crate) fn say(&self, text: &str) {
-        self.room.broadcast(format!("{}: {text}", name(self.id)));
+        let line = format!("{}: {text}", name(self.id));
+        self.room.members().broadcast(line);
     }
 
     /// The next line for this member to write to its socket; `None` once it
     /// has been dropped from the room for falling behind and its queue is empty.
     pub(crate) async fn next(&mut self) -> Option<Utf8Bytes> {
-        self.queue.recv().await
+        let line = self.queue.recv().await?;
+        self.waiting.fetch_sub(cost(&line), Ordering::Relaxed);
+        Some(line)
     }
 }
 
 impl Drop for Member {
     fn drop(&mut self) {
+        let mut members = self.room.members();
         // Still in the room (not dropped for being slow): say goodbye.
-        if self.room.members().remove(&self.id).is_some() {
-            self.room.broadcast(format!("* {} left", name(self.id)));
+        if members.queues.remove(&self.id).is_some() {
+            members.broadcast(format!("* {} left", name(self.id)));
         }
     }
+}
+
+/// What a queued line counts against a member's budget: its bytes, which
+/// the queue keeps alive, and the queue's slot that holds the reference.
+fn cost(line: &Utf8Bytes) -> usize {
+    line.len() + std::mem::size_of::<Utf8Bytes>()
 }
 
 /// What the room calls member `id`.
@@ -126,35 +206,121 @@ fn name(id: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
 
-    /// Everyone hears every line once, the sender included, and a member
-    /// that stops reading is dropped without holding up the others.
-    #[tokio::test]
-    async fn a_member_that_falls_behind_is_dropped() {
+    /// The line waiting for `member`, or `None` if its queue has ended. The
+    /// room queues lines as they are said, so a test never waits for one:
+    /// a line that is not there already is a failure.
+    fn take(member: &mut Member) -> Option<Utf8Bytes> {
+        member
+            .next()
+            .now_or_never()
+            .expect("no line waiting for this member")
+    }
+
+    /// Asserts nothing more is waiting for `member`, and that it is still
+    /// in the room (a dropped member's queue would have ended).
+    fn assert_nothing_waiting(member: &mut Member) {
+        assert!(member.next().now_or_never().is_none());
+    }
+
+    /// A first member and a thousand more join before anyone reads a line:
+    /// every member, the first one included, then reads the notice of each
+    /// member who joined after it, in order, and nobody is dropped as too
+    /// slow.
+    #[test]
+    fn a_burst_of_joiners_drops_no_one() {
+        let room = Arc::new(Room::default());
+        let mut members: Vec<Member> = (0..=1_000).map(|_| room.join()).collect();
+        // `members[0]` is guest-1, who hears of guest-2 to guest-1001.
+        for (index, member) in members.iter_mut().enumerate() {
+            for joined in index + 2..=1_001 {
+                let expected = format!("* guest-{joined} joined");
+                assert_eq!(take(member).as_deref(), Some(expected.as_str()));
+            }
+            assert_nothing_waiting(member);
+        }
+    }
+
+    /// A thousand chat-sized lines said before anyone reads: each member
+    /// then reads all of them, in order, and nobody is dropped.
+    #[test]
+    fn a_burst_of_lines_drops_no_one() {
+        let room = Arc::new(Room::default());
+        let mut listener = room.join();
+        let mut speaker = room.join();
+        assert_eq!(take(&mut listener).as_deref(), Some("* guest-2 joined"));
+        let text = "x".repeat(100);
+        for n in 0..1_000 {
+            speaker.say(&format!("{n} {text}"));
+        }
+        for member in [&mut listener, &mut speaker] {
+            for n in 0..1_000 {
+                let expected = format!("guest-2: {n} {text}");
+                assert_eq!(take(member).as_deref(), Some(expected.as_str()));
+            }
+            assert_nothing_waiting(member);
+        }
+    }
+
+    /// Everyone hears every line once, the sender included; a member that
+    /// stops reading is dropped once what it has waiting reaches its budget
+    /// (not before, and holding no more than one line past it), the others
+    /// are told, and nobody is held up.
+    #[test]
+    fn a_member_that_never_reads_is_dropped_past_its_budget() {
         let room = Arc::new(Room::default());
         let mut slow = room.join();
         let mut fast = room.join();
         // Only those already in the room hear of a newcomer.
-        assert_eq!(slow.next().await.as_deref(), Some("* guest-2 joined"));
+        assert_eq!(take(&mut slow).as_deref(), Some("* guest-2 joined"));
 
         // `slow` now reads nothing; `fast` reads every line.
-        for n in 0..QUEUE_SIZE {
-            fast.say(&n.to_string());
-            assert_eq!(fast.next().await.unwrap(), format!("guest-2: {n}"));
+        let text = "x".repeat(1024);
+        let mut said = 0;
+        loop {
+            assert!(said < 2_000, "the slow member was never dropped");
+            let line = format!("{said} {text}");
+            fast.say(&line);
+            said += 1;
+            let expected = format!("guest-2: {line}");
+            assert_eq!(take(&mut fast).as_deref(), Some(expected.as_str()));
+            if let Some(notice) = fast.next().now_or_never() {
+                assert_eq!(notice.as_deref(), Some("* guest-1 left (too slow)"));
+                break;
+            }
         }
-        fast.say("one too many");
-        assert_eq!(fast.next().await.as_deref(), Some("guest-2: one too many"));
-        assert_eq!(
-            fast.next().await.as_deref(),
-            Some("* guest-1 left (too slow)")
-        );
+        assert_nothing_waiting(&mut fast);
 
-        // `slow` gets what was queued, then the end.
-        let mut backlog = 0;
-        while slow.next().await.is_some() {
-            backlog += 1;
+        // `slow` gets what was queued, then the end: every line but the one
+        // that found it at its budget.
+        let mut backlog = Vec::new();
+        while let Some(line) = take(&mut slow) {
+            backlog.push(cost(&line));
         }
-        assert_eq!(backlog, QUEUE_SIZE);
+        assert_eq!(backlog.len(), said - 1);
+        let total: usize = backlog.iter().sum();
+        assert!(total >= MAX_WAITING_BYTES, "dropped under its budget");
+        let before_last = total - backlog.last().expect("a backlog");
+        assert!(before_last < MAX_WAITING_BYTES, "kept past its budget");
+    }
+
+    /// A line larger than the whole budget still reaches a member with
+    /// nothing waiting, so the largest message the server allows is never
+    /// the reason a member is dropped.
+    #[test]
+    fn one_line_over_the_budget_reaches_everyone() {
+        let room = Arc::new(Room::default());
+        let mut listener = room.join();
+        let mut speaker = room.join();
+        assert_eq!(take(&mut listener).as_deref(), Some("* guest-2 joined"));
+        let text = "x".repeat(MAX_WAITING_BYTES + 1);
+        speaker.say(&text);
+        for member in [&mut listener, &mut speaker] {
+            assert_eq!(take(member).map(|line| line.len()), Some(text.len() + 9));
+            assert_nothing_waiting(member);
+        }
     }
 }
