@@ -261,21 +261,27 @@ browser_check() {
     NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" "$@"
 }
 
-# Headless Chromium on http-server's /demo page: each of its four panels
-# (fetch over HTTP, the WebSocket echo, the feed pushed over a WebSocket and
-# streamed over SSE) must show live data from the two servers.
+# Headless Chromium on http-server's /demo page, against both servers:
+# browser/demo.js checks every panel (the article's fetch and echo; the feed
+# by short polling, long polling, SSE and WebSocket push, each with a tick,
+# a chart with points and counters that keep growing; the chat room's echo
+# of a typed line) and prints a line for each.
 chromium_demo_page() {
     local url http shown
     start_server http http-server --tick-interval 0.2 || return 1
     http=$url
     start_server ws ws-server --tick-interval 0.2 || return 1
-    shown=$(browser_check "$http/demo?ws=$url" fetch echo ws-feed sse-feed) || return 1
+    shown=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/demo.js" \
+        "$http/demo?ws=$url") || return 1
     printf '%s\n' "$shown"
     grep -q "^fetch: 200 OK" <<< "$shown" &&
         grep -q "^Hello, World! This is an HTTP response.$" <<< "$shown" &&
         grep -q "^received: Server Response: hello from the browser$" <<< "$shown" &&
-        grep -q "^ws-feed: tick [0-9]*: price [0-9.]*, delivered in" <<< "$shown" &&
-        grep -q "^sse-feed: tick [0-9]*: price [0-9.]*, delivered in" <<< "$shown"
+        grep -q "^short-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
+        grep -q "^long-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
+        grep -q "^sse: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
+        grep -q "^ws-push: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
+        grep -q "^chat: guest-[0-9]*: hello from Chromium$" <<< "$shown"
 }
 
 # The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,

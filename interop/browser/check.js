@@ -8,20 +8,10 @@
 //   node check.js PAGE_URL ID...
 //
 // Exits 1 if some element is not live within 10 seconds.
-const { chromium } = require("playwright-core");
+const { launch } = require("./chromium");
 
 async function main(url, ids) {
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     await page.goto(url);
