@@ -23,7 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::connection::Push;
 
 /// How many lines a member may fall behind before it is dropped.
 pub(crate) const QUEUE_SIZE: usize = 64;
@@ -122,6 +126,34 @@ impl Drop for Member {
 /// What the room calls member `id`.
 fn name(id: u64) -> String {
     format!("guest-{id}")
+}
+
+// The connection side: what a member's connection task (`connection.rs`)
+// does with the messages its client sends, and what it sends its client.
+
+impl Member {
+    /// A message from this member's client: text goes to the room, and comes
+    /// back, like everyone's lines, through [`Member::push`]. The room is for
+    /// text: binary messages are ignored.
+    pub(crate) fn hear(&self, message: &Message) {
+        if let Message::Text(text) = message {
+            self.say(text);
+        }
+    }
+
+    /// The next thing to send this member's client: the room's next line, as
+    /// a text frame; or, once dropped from the room for falling behind and
+    /// its queue written out, a close frame with 1008, "policy violation",
+    /// that says which policy.
+    pub(crate) async fn push(&mut self) -> Push {
+        match self.next().await {
+            Some(line) => Push::Send(Message::Text(line)),
+            None => Push::Close(CloseFrame {
+                code: CloseCode::Policy,
+                reason: "too slow: fell too far behind the room".into(),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

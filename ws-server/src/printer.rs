@@ -1,6 +1,9 @@
 //! The printer of ws-server's `Received Message: m` lines: the article's
 //! `print(f"Received Message: {message}")`, made cheap enough to keep under
-//! load. Used by `serve` in `lib.rs`.
+//! load. Used by `echo.rs`; started and stopped by `serve` in `lib.rs`.
+//!
+//! Run `cargo run -p ws-server` and connect a client: each message it sends
+//! is printed here.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -9,16 +12,16 @@ use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 
 /// How long the printing thread rests after writing a batch of lines, so
-/// that lines arriving meanwhile make up the next batch.
+/// that lines arriving meanwhile make up the next batch. It wakes at most
+/// about two hundred times a second whatever the load, and a line is at most
+/// about five milliseconds late, which nobody reading a terminal can see.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
 
 /// How many bytes of lines may wait to be printed. Past it a connection
 /// waits for the printing thread to catch up (a terminal scrolled back, a
-/// pipe nobody drains), rather than the lines piling up in memory. It must
-/// hold a whole [`BATCH_WINDOW`] of lines at full speed, or connections
-/// would wait for the thread's rest to end: 5 ms of 250,000 lines a
-/// second, each about 50 bytes, is about 64 KiB, so this leaves room for
-/// longer messages.
+/// pipe nobody drains), rather than the lines piling up in memory. It is
+/// large enough to hold what arrives in a [`BATCH_WINDOW`] under load, so
+/// that connections do not wait for the thread's rest to end.
 const MAX_WAITING: usize = 256 * 1024;
 
 /// Prints the article's `Received Message: m` lines, from a thread of its own.
@@ -33,15 +36,8 @@ const MAX_WAITING: usize = 256 * 1024;
 /// tokio's blocking pool.)
 ///
 /// After each batch the thread rests for [`BATCH_WINDOW`] before it looks
-/// for more. Without the rest, under load it would be woken for every
-/// single line: each line would cost two switches between threads, and the
-/// server half its speed. With it, the thread wakes at most about two
-/// hundred times a second, whatever the load, and a line is at most about
-/// five milliseconds late, which nobody reading a terminal can see. (Each
-/// wake still costs the server's busy core two switches between threads,
-/// which is why the rest is not shorter: resting 1 ms, printing took about
-/// 4% of the server's round trips under load; resting 5 ms, about 2%;
-/// 10 ms was no better than 5.)
+/// for more, so that under load it is woken once for many lines rather than
+/// once for each: every wake costs two switches between threads.
 #[derive(Clone)]
 pub(crate) struct Printer(Option<Arc<Queue>>);
 
