@@ -71,7 +71,7 @@ pub(crate) async fn handle_connection(
 ) {
     match converse(stream, shared).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
-        Err(err) => eprintln!("connection from {peer} ended: {err}"),
+        Err(err) => tracing::info!("connection from {peer} ended: {err}"),
     }
 }
 

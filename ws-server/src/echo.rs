@@ -32,7 +32,7 @@ pub(crate) async fn echo(
     match message {
         Message::Text(message) => {
             // print(f"Received Message: {message}")
-            printer.print(&message).await;
+            printer.print(&message);
             // await websocket.send(f"Server Response: {message}")
             let reply = if plain {
                 Message::Text(message)

@@ -58,21 +58,27 @@
 //! Where each part lives: this file accepts connections and shuts down;
 //! `connection.rs` is one connection's life (deadlines, close codes);
 //! `handshake.rs` the HTTP upgrade; `heartbeat.rs` the pings; `printer.rs`
-//! writes the `Received Message` lines.
+//! writes the `Received Message` lines and the log, which `log.rs` hands it.
+//!
+//! The log goes through `tracing`, on standard error. A peer's trouble (a
+//! connection that ended with an error) and the server's news (shutting
+//! down) are `info`; the server's own trouble (it could not accept, or ran
+//! out of grace) is `warn`. `RUST_LOG` chooses what is shown: `info` and up
+//! unless set, `RUST_LOG=warn` for the server's trouble alone.
 //!
 //! # Beyond the article: demonstrations
 //!
 //! Two paths show what only a WebSocket can do: at `/tick` the server pushes
 //! the live feed (`common::feed`) to the client without being asked
 //! (`tick.rs`), and at `/chat` every member's messages go to everyone in the
-//! room (`chat.rs`).
-//! Every other path gets the article's echo.
+//! room (`chat.rs`). Every other path gets the article's echo (`echo.rs`).
 
 mod chat;
 mod connection;
 mod echo;
 mod handshake;
 mod heartbeat;
+mod log;
 mod printer;
 mod tick;
 
@@ -151,11 +157,30 @@ impl Default for Options {
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
 /// a feed that ticks every `tick_interval`.
+///
+/// It starts the printing thread first and sends the log through it (see
+/// `printer.rs` and `log.rs`), and stops it last, so that everything the server printed
+/// is out before `run` returns, and before `main` prints an error.
 pub async fn run(
     host: &str,
     port: u16,
     options: Options,
     tick_interval: Duration,
+) -> anyhow::Result<()> {
+    let printer = Printer::start();
+    log::log_through(&printer);
+    let served = listen_and_serve(host, port, options, tick_interval, &printer).await;
+    printer.finish().await;
+    served
+}
+
+/// [`run`], between starting the printer and stopping it.
+async fn listen_and_serve(
+    host: &str,
+    port: u16,
+    options: Options,
+    tick_interval: Duration,
+    printer: &Printer,
 ) -> anyhow::Result<()> {
     raise_open_file_limit();
     let shutdown = common::server::shutdown_signal()?;
@@ -163,7 +188,8 @@ pub async fn run(
     let url = format!("ws://{}", listener.local_addr()?);
     // print("WebSocket server started.")
     println!("{}", common::ws_server_started(&url));
-    serve(listener, options, Feed::ticking(tick_interval), shutdown).await;
+    let feed = Feed::ticking(tick_interval);
+    serve_printing(listener, options, feed, shutdown, printer).await;
     Ok(())
 }
 
@@ -173,7 +199,7 @@ pub async fn run(
 fn raise_open_file_limit() {
     #[cfg(unix)]
     if let Err(err) = rlimit::increase_nofile_limit(u64::MAX) {
-        eprintln!("could not raise the open-file limit: {err}");
+        tracing::warn!("could not raise the open-file limit: {err}");
     }
 }
 
@@ -186,20 +212,43 @@ fn raise_open_file_limit() {
 /// finished its close handshake (or five seconds have passed) and the last
 /// lines are printed, or once `options.shutdown_grace` seconds have passed,
 /// whichever comes first.
+///
+/// The `Received Message` lines are printed by a thread of its own
+/// (`printer.rs`); with `options.quiet` there is none.
 pub async fn serve(
     listener: TcpListener,
     options: Options,
     feed: Feed,
     shutdown: impl Future<Output = ()>,
 ) {
+    let printer = if options.quiet {
+        Printer::silent()
+    } else {
+        Printer::start()
+    };
+    serve_printing(listener, options, feed, shutdown, &printer).await;
+    printer.finish().await;
+}
+
+/// [`serve`], printing through `printer`.
+async fn serve_printing(
+    listener: TcpListener,
+    options: Options,
+    feed: Feed,
+    shutdown: impl Future<Output = ()>,
+    printer: &Printer,
+) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
-    let (printer, printing) = Printer::start(options.quiet);
     let shared = Shared {
         options,
-        printer,
+        printer: if options.quiet {
+            Printer::silent()
+        } else {
+            printer.clone()
+        },
         feed,
         room: Arc::default(),
         stop: stopping,
@@ -229,11 +278,10 @@ pub async fn serve(
     drop(listener);
     shared.feed.close();
     stop.send_replace(());
-    let Shared { printer, .. } = shared;
     let finishing = async {
         while connections.join_next().await.is_some() {}
         // The last lines are printed before `serve` returns.
-        printer.finish(printing).await;
+        printer.flush().await;
     };
     // Each connection has deadlines of its own, but printing has none:
     // standard output that nobody reads (a paused terminal, a pipe never
@@ -243,7 +291,7 @@ pub async fn serve(
     // unprinted.
     let grace = Duration::from_secs(options.shutdown_grace);
     if tokio::time::timeout(grace, finishing).await.is_err() {
-        eprintln!(
+        tracing::warn!(
             "Shut down after {grace:?} without finishing: a client did not close, \
              or nobody is reading standard output."
         );
@@ -254,7 +302,7 @@ pub async fn serve(
 #[derive(Clone)]
 struct Shared {
     options: Options,
-    /// Prints the `Received Message` lines.
+    /// Prints the `Received Message` lines (none with `--quiet`).
     printer: Printer,
     /// The feed `/tick` pushes.
     feed: Feed,
