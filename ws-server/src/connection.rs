@@ -77,30 +77,19 @@ pub(crate) async fn handle_connection(
 
 /// One client's whole conversation: the handshake, then messages until the
 /// client closes, goes silent, or the server shuts down.
-async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
+async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
     let mut stop = shared.stop.clone();
     // Made once, not once per message: each new `changed()` future would
     // sign up with the channel again.
     let mut stopping = std::pin::pin!(stop.changed());
-    // Each frame is a whole message: send it at once, rather than letting
-    // Nagle's algorithm hold small writes back in case more data follows.
-    stream.set_nodelay(true)?;
-
-    // A peer that connects but never finishes its request would otherwise
-    // hold this task (and its socket) forever, so the handshake has a
-    // deadline, and shutting down does not wait for it.
-    let deadline = Duration::from_secs(shared.options.handshake_timeout);
-    let (path, early) = tokio::select! {
-        result = tokio::time::timeout(deadline, handshake::accept(&mut stream)) => match result {
-            Ok(Ok(Handshake::Upgraded { path, early })) => (path, early),
-            // Refused with an HTTP error, gone, or too slow: nothing more to do.
-            Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(()),
-        },
+    // Shutting down does not wait for a handshake to finish.
+    let upgraded = tokio::select! {
+        upgraded = upgrade(stream, &shared.options) => upgraded?,
         _ = &mut stopping => return Ok(()),
     };
-    let config = config(&shared.options);
-    let mut ws =
-        WebSocketStream::from_partially_read(stream, early, Role::Server, Some(config)).await;
+    let Some((mut ws, path)) = upgraded else {
+        return Ok(());
+    };
 
     let mut service = Service::for_path(&path, &shared);
     let mut heartbeat = Heartbeat::new(shared.options.ping_interval);
@@ -137,6 +126,28 @@ async fn converse(mut stream: TcpStream, shared: Shared) -> Result<(), Error> {
             _ = &mut stopping => return say_goodbye(&mut ws).await,
         }
     }
+}
+
+/// The opening handshake (`handshake.rs`), with its deadline: the
+/// WebSocket and the path the client asked for, or `None` if it was refused
+/// with an HTTP error, left, or was too slow.
+async fn upgrade(
+    mut stream: TcpStream,
+    options: &Options,
+) -> Result<Option<(WebSocket, String)>, Error> {
+    // Each frame is a whole message: send it at once, rather than letting
+    // Nagle's algorithm hold small writes back in case more data follows.
+    stream.set_nodelay(true)?;
+    // A peer that connects but never finishes its request would otherwise
+    // hold this task (and its socket) forever.
+    let deadline = Duration::from_secs(options.handshake_timeout);
+    let (path, early) = match tokio::time::timeout(deadline, handshake::accept(&mut stream)).await {
+        Ok(Ok(Handshake::Upgraded { path, early })) => (path, early),
+        Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(None),
+    };
+    let config = Some(config(options));
+    let ws = WebSocketStream::from_partially_read(stream, early, Role::Server, config).await;
+    Ok(Some((ws, path)))
 }
 
 /// What a connection does after the handshake, chosen by the path it asked for.
