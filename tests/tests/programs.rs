@@ -139,6 +139,41 @@ async fn ws_server_exits_even_when_nobody_reads_its_output() {
     );
 }
 
+/// Nobody reads ws-server's output for a while (a terminal scrolled back):
+/// the pipe and the printer's queue fill, and still every message is
+/// answered. The lines that found no room are dropped, and the log says how
+/// many: printed and dropped make up every message.
+#[tokio::test]
+async fn a_stalled_stdout_does_not_hold_up_the_echo() {
+    let mut server = ServerProcess::start("ws-server", "WebSocket server started.").await;
+    // 100 messages of 10 KiB: far more than the pipe (64 KiB) and the
+    // printer's queue hold.
+    let long = "x".repeat(10 * 1024);
+    let mut client = tests::ws::connect(&server.url).await;
+    for _ in 0..100 {
+        let reply = tests::ws::echo(&mut client, &long).await;
+        assert_eq!(reply.len(), "Server Response: ".len() + long.len());
+    }
+    tests::ws::hang_up(client).await;
+
+    // Reading again lets the printing thread write, and then log its count.
+    server.terminate().await;
+    let mut printed = 0;
+    while let Some(line) = server.next_line().await {
+        assert_eq!(line, format!("Received Message: {long}"));
+        printed += 1;
+    }
+    let (status, stderr) = server.exit().await;
+    assert!(status.success(), "{stderr}");
+    let dropped: usize = stderr
+        .lines()
+        .filter_map(|line| line.split_once(" Received Message lines were not printed"))
+        .map(|(before, _)| before.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert!(dropped > 0, "{stderr}");
+    assert_eq!(printed + dropped, 100, "{stderr}");
+}
+
 /// `ws-server 2>&1 | tee log` under load: both streams in one pipe, long
 /// `Received Message` lines (each a write over the 4 KiB a pipe keeps
 /// whole), and log lines written while the pipe is full. No line is cut in
