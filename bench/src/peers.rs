@@ -113,7 +113,8 @@ pub async fn serve_tungstenite_echo(listener: TcpListener) -> anyhow::Result<()>
         "plain tokio-tungstenite echo server started. Listening on ws://{}",
         listener.local_addr()?
     );
-    let config = WebSocketConfig::default().read_buffer_size(ws_server::READ_BUFFER_SIZE);
+    // 2 KiB: the read buffer ws-server gives each connection.
+    let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;

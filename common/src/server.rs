@@ -1,5 +1,12 @@
 //! What both servers do before and after their real work: open the listening
-//! socket with a helpful error, and wait for Ctrl-C or SIGTERM.
+//! socket with a helpful error, accept without giving up, and wait for
+//! Ctrl-C or SIGTERM.
+//!
+//! Not a program; `cargo doc -p common --open` shows it. Beyond the article,
+//! whose servers run until killed.
+//!
+//! What goes wrong here is logged with `tracing`; each server's `main` (or
+//! `run`) chooses where the log goes.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +22,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// flight to finish. Past it, what is left is dropped and the server exits.
 /// (ws-server's `--shutdown-grace` changes it there.)
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What a server logs when told to stop.
+const SHUTTING_DOWN: &str = "Shutting down: no new connections; finishing the ones in flight.";
 
 /// Binds a TCP listener on `host:port`.
 ///
@@ -47,7 +57,7 @@ pub async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
         match listener.accept().await {
             Ok(accepted) => return accepted,
             Err(err) => {
-                eprintln!("could not accept a connection: {err}; retrying");
+                tracing::warn!("could not accept a connection: {err}; retrying");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }
@@ -75,7 +85,7 @@ pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'st
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-        eprintln!("Shutting down: no new connections; finishing the ones in flight.");
+        tracing::info!("{SHUTTING_DOWN}");
     })
 }
 
@@ -88,6 +98,6 @@ pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'st
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-        eprintln!("Shutting down: no new connections; finishing the ones in flight.");
+        tracing::info!("{SHUTTING_DOWN}");
     })
 }

@@ -2,8 +2,13 @@
 //! `cargo run -p ...` starts them, talking over real sockets. Each test waits
 //! for a server's started line before it starts a client.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
 use futures_util::StreamExt;
-use tests::{ClientProcess, ServerProcess, run_client, text, within};
+use tests::{ClientProcess, ServerProcess, raw, run_client, text, within};
+use tokio::io::AsyncWriteExt;
+use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -132,6 +137,159 @@ async fn ws_server_exits_even_when_nobody_reads_its_output() {
         stderr.contains("nobody is reading standard output"),
         "{stderr}"
     );
+}
+
+/// Nobody reads ws-server's output for a while (a terminal scrolled back):
+/// the pipe and the printer's queue fill, and still every message is
+/// answered. The lines that found no room are dropped, and the log says how
+/// many: printed and dropped make up every message.
+#[tokio::test]
+async fn a_stalled_stdout_does_not_hold_up_the_echo() {
+    let mut server = ServerProcess::start("ws-server", "WebSocket server started.").await;
+    // 100 messages of 10 KiB: far more than the pipe (64 KiB) and the
+    // printer's queue hold.
+    let long = "x".repeat(10 * 1024);
+    let mut client = tests::ws::connect(&server.url).await;
+    for _ in 0..100 {
+        let reply = tests::ws::echo(&mut client, &long).await;
+        assert_eq!(reply.len(), "Server Response: ".len() + long.len());
+    }
+    tests::ws::hang_up(client).await;
+
+    // Reading again lets the printing thread write, and then log its count.
+    server.terminate().await;
+    let mut printed = 0;
+    while let Some(line) = server.next_line().await {
+        assert_eq!(line, format!("Received Message: {long}"));
+        printed += 1;
+    }
+    let (status, stderr) = server.exit().await;
+    assert!(status.success(), "{stderr}");
+    let dropped: usize = stderr
+        .lines()
+        .filter_map(|line| line.split_once(" Received Message lines were not printed"))
+        .map(|(before, _)| before.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert!(dropped > 0, "{stderr}");
+    assert_eq!(printed + dropped, 100, "{stderr}");
+}
+
+/// `ws-server 2>&1 | tee log` under load: both streams in one pipe, long
+/// `Received Message` lines (each a write over the 4 KiB a pipe keeps
+/// whole), and log lines written while the pipe is full. No line is cut in
+/// two (each is one whole `Received Message` line of a message a client
+/// sent, or one whole log line), and a connection that logs while the pipe
+/// is full does not hold up the next one.
+#[tokio::test]
+async fn ws_server_keeps_every_line_whole_with_both_streams_in_one_pipe() {
+    let program = tests::program("ws-server");
+    // RUST_LOG is set so that what the test expects to be logged is logged
+    // whatever the environment says.
+    let command = format!("RUST_LOG=info exec {} --port 0 2>&1", program.display());
+    let mut server =
+        ServerProcess::start_with("sh", &["-c", &command], "WebSocket server started.").await;
+
+    // The test reads nothing more until the end, so the pipe (64 KiB) fills
+    // and the rest of the lines wait in the server (about 120 KiB in all).
+    let mut clients = JoinSet::new();
+    for client in 0..4 {
+        clients.spawn(send_messages(server.url.clone(), client));
+    }
+    let mut unprinted: HashMap<String, usize> = HashMap::new();
+    while let Some(sent) = clients.join_next().await {
+        for message in sent.expect("a client failed") {
+            *unprinted.entry(message).or_default() += 1;
+        }
+    }
+    // Now the log, behind the full pipe: two clients that break the
+    // protocol (the server logs that their connections ended), then SIGTERM
+    // (it logs that it is shutting down).
+    let addr: SocketAddr = server.url.trim_start_matches("ws://").parse().unwrap();
+    let mut breakers = Vec::new();
+    for _ in 0..2 {
+        breakers.push(send_invalid_utf8(addr).await);
+    }
+    server.terminate().await;
+
+    let mut lines = Vec::new();
+    while let Some(line) = server.next_line().await {
+        lines.push(line);
+    }
+    let mut logged = Vec::new();
+    for line in &lines {
+        if let Some(message) = line.strip_prefix("Received Message: ") {
+            let count = unprinted.get_mut(message);
+            assert!(
+                count.as_ref().is_some_and(|count| **count > 0),
+                "not a message a client sent, or printed twice: {line:?}"
+            );
+            *count.unwrap() -= 1;
+        } else {
+            let message = log_message(line).unwrap_or_else(|| panic!("not a whole line: {line:?}"));
+            logged.push(message.to_string());
+        }
+    }
+    assert!(unprinted.values().all(|count| *count == 0), "lines missing");
+    // The log lines are whole, and the ones this test provoked are all there.
+    for breaker in &breakers {
+        let ended = format!("connection from {breaker} ended: ");
+        let found = logged.iter().filter(|m| m.starts_with(&ended)).count();
+        assert_eq!(found, 1, "{ended:?} in {logged:#?}");
+    }
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|m| m.starts_with("Shutting down: "))
+            .count(),
+        1,
+        "{logged:#?}"
+    );
+    let (status, _) = server.exit().await;
+    assert!(status.success());
+}
+
+/// One client's share of the load: 25 messages, every fifth of them 6 KiB
+/// long, each answered before the next is sent, then a proper close.
+/// Returns the messages sent.
+async fn send_messages(url: String, client: usize) -> Vec<String> {
+    let mut ws = tests::ws::connect(&url).await;
+    let mut sent = Vec::new();
+    for n in 0..25 {
+        let mut message = format!("client {client} message {n:02}");
+        if n % 5 == 0 {
+            message.push(' ');
+            message.push_str(&"long ".repeat(1200));
+        }
+        let reply = tests::ws::echo(&mut ws, &message).await;
+        assert_eq!(reply, common::server_response(&message));
+        sent.push(message);
+    }
+    tests::ws::hang_up(ws).await;
+    sent
+}
+
+/// A client that sends a text frame which is not UTF-8, and is answered with
+/// close code 1007. Returns its address, which the server's log names.
+async fn send_invalid_utf8(addr: SocketAddr) -> SocketAddr {
+    let mut stream = raw::handshake(addr).await;
+    let frame = raw::masked_frame(0x81, &[0xff]);
+    within(stream.write_all(&frame)).await.expect("write");
+    assert_eq!(raw::read_close_code(&mut stream).await, 1007);
+    stream.local_addr().unwrap()
+}
+
+/// The message of one whole line of ws-server's log: what follows
+/// `tracing`'s prefix (the time, the level, and the module that logged).
+/// `None` if the line is not that.
+fn log_message(line: &str) -> Option<&str> {
+    let (prefix, message) = line.split_once(": ")?;
+    let words: Vec<&str> = prefix.split_whitespace().collect();
+    let [time, level, _module] = words.as_slice() else {
+        return None;
+    };
+    let is_time = time.starts_with("20") && time.ends_with('Z');
+    let is_level = ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"].contains(level);
+    (is_time && is_level).then_some(message)
 }
 
 /// A ws-client waiting at its prompt notices the server shutting down at

@@ -41,7 +41,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::connection::Push;
 
 /// How many bytes of lines a member may have waiting to be written to its
 /// socket before the room drops it: far more than any burst of joining or
@@ -202,6 +206,34 @@ fn cost(line: &Utf8Bytes) -> usize {
 /// What the room calls member `id`.
 fn name(id: u64) -> String {
     format!("guest-{id}")
+}
+
+// The connection side: what a member's connection task (`connection.rs`)
+// does with the messages its client sends, and what it sends its client.
+
+impl Member {
+    /// A message from this member's client: text goes to the room, and comes
+    /// back, like everyone's lines, through [`Member::push`]. The room is for
+    /// text: binary messages are ignored.
+    pub(crate) fn hear(&self, message: &Message) {
+        if let Message::Text(text) = message {
+            self.say(text);
+        }
+    }
+
+    /// The next thing to send this member's client: the room's next line, as
+    /// a text frame; or, once dropped from the room for falling behind and
+    /// its queue written out, a close frame with 1008, "policy violation",
+    /// that says which policy.
+    pub(crate) async fn push(&mut self) -> Push {
+        match self.next().await {
+            Some(line) => Push::Send(Message::Text(line)),
+            None => Push::Close(CloseFrame {
+                code: CloseCode::Policy,
+                reason: "too slow: fell too far behind the room".into(),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! How ws-server tells a live peer from a vanished one: ping after a silent
-//! interval, give up after a second one. Used by `converse` in `lib.rs`; set
-//! with `--ping-interval`.
+//! interval, give up after a second one. Used by `converse` in
+//! `connection.rs`; set with `--ping-interval`.
 
 use std::time::Duration;
 

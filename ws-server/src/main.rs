@@ -1,7 +1,11 @@
 //! `ws-server`: the command-line entry point. It reads the flags and calls
-//! [`ws_server::run`]; the server itself lives in `lib.rs`.
+//! [`ws_server::run`]; the server itself lives in `lib.rs`, and the
+//! article's echo in `echo.rs`.
 //!
 //! Run: `cargo run -p ws-server -- --help`.
+//!
+//! Mirrors the last lines of the article's "WebSocket Server Code", which
+//! start the server and run it for ever.
 
 use std::process::ExitCode;
 use std::time::Duration;

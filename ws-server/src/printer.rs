@@ -1,197 +1,213 @@
-//! The printer of ws-server's `Received Message: m` lines: the article's
-//! `print(f"Received Message: {message}")`, made cheap enough to keep under
-//! load. Used by `serve` in `lib.rs`.
+//! ws-server's one writer of standard output and standard error: the
+//! article's `print(f"Received Message: {message}")` lines on one, the
+//! server's log (`tracing` events, see `log.rs`) on the other, both written
+//! by one thread. Used by `echo.rs` for the lines, and by `lib.rs`, which
+//! starts it and stops it.
+//!
+//! Run `cargo run -p ws-server 2>&1 | tee log` and connect a few clients to
+//! see both streams in one pipe, each line whole.
+//!
+//! # Why one thread, and why a queue
+//!
+//! A connection never writes to a terminal or a pipe itself, nor waits for
+//! one. It copies its line into a buffer shared with the printing thread and
+//! carries on, so a terminal scrolled back or a pipe nobody drains never
+//! holds up a connection. The thread takes everything waiting at once and
+//! writes it in one go: under load, one system call for hundreds of lines
+//! rather than one each.
+//!
+//! The log goes the same way, into a buffer of its own: each event becomes
+//! one whole line, queued by the task that logged it and written by the
+//! thread. So with `ws-server 2>&1 | tee log`, where both streams are one
+//! pipe, only one thread ever writes to that pipe, one buffer of whole lines
+//! after another, and no log line can land in the middle of a long
+//! `Received Message` line. (A pipe keeps a write whole only up to 4 KiB;
+//! past that, two writers' bytes interleave.)
+//!
+//! # The bounds
+//!
+//! Memory is bounded: at most 256 KiB of `Received Message` lines and
+//! 64 KiB of log lines wait. A line that finds its stream's buffer full is
+//! dropped, and counted, and the thread logs how many were dropped once it
+//! has written again. So nothing waits for output: not a connection (which
+//! must answer its client whatever the terminal does) and not the code that
+//! logs (which reports trouble, such as a stalled terminal). The buffers are
+//! large enough that only output stalled, or far slower than the load,
+//! loses lines.
+//!
+//! Each stream's lines come out in the order they were queued. The two
+//! streams are not ordered against each other: waiting log lines are
+//! written before waiting `Received Message` lines, since they are few and
+//! short.
+//!
+//! The started line is the one line not printed here: `run` prints it with
+//! `println!` before any connection can exist.
+
+mod queue;
 
 use std::io::Write;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, oneshot};
+use self::queue::{MAX_WAITING, Queue, Stream};
 
-/// How long the printing thread rests after writing a batch of lines, so
-/// that lines arriving meanwhile make up the next batch.
+/// How long the printing thread rests after writing `Received Message`
+/// lines, so that lines arriving meanwhile make up the next batch. It wakes
+/// at most about two hundred times a second whatever the load, and a line is
+/// at most about five milliseconds late, which nobody reading a terminal can
+/// see.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
 
-/// How many bytes of lines may wait to be printed. Past it a connection
-/// waits for the printing thread to catch up (a terminal scrolled back, a
-/// pipe nobody drains), rather than the lines piling up in memory. It must
-/// hold a whole [`BATCH_WINDOW`] of lines at full speed, or connections
-/// would wait for the thread's rest to end: 5 ms of 250,000 lines a
-/// second, each about 50 bytes, is about 64 KiB, so this leaves room for
-/// longer messages.
-const MAX_WAITING: usize = 256 * 1024;
+/// How long the printing thread has, once told to finish, to write what is
+/// left. By then either it has, or it is stuck on output nobody reads.
+const FINISH_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Prints the article's `Received Message: m` lines, from a thread of its own.
-///
-/// A connection copies its line into a buffer shared with the printing
-/// thread and carries on: no allocation, no message passing, and no waiting
-/// on the terminal (unless [`MAX_WAITING`] bytes are already waiting, when
-/// waiting is the right thing to do). The printing thread takes the whole
-/// buffer at once and writes it with one system call: under load, one for
-/// hundreds of lines rather than one each. (A plain thread with a blocking
-/// `stdout`, rather than tokio's `stdout`, which would hand every write to
-/// tokio's blocking pool.)
-///
-/// After each batch the thread rests for [`BATCH_WINDOW`] before it looks
-/// for more. Without the rest, under load it would be woken for every
-/// single line: each line would cost two switches between threads, and the
-/// server half its speed. With it, the thread wakes at most about two
-/// hundred times a second, whatever the load, and a line is at most about
-/// five milliseconds late, which nobody reading a terminal can see. (Each
-/// wake still costs the server's busy core two switches between threads,
-/// which is why the rest is not shorter: resting 1 ms, printing took about
-/// 4% of the server's round trips under load; resting 5 ms, about 2%;
-/// 10 ms was no better than 5.)
+/// Prints the article's `Received Message: m` lines and the log, from a
+/// thread of its own; see the top of this file. A clone is another handle
+/// on the same thread.
 #[derive(Clone)]
 pub(crate) struct Printer(Option<Arc<Queue>>);
 
-/// The lines on their way from the connections to the printing thread.
-struct Queue {
-    lines: Mutex<Lines>,
-    /// Wakes the printing thread, when it waits, for new lines or to finish.
-    arrived: Condvar,
-    /// Wakes connections waiting for room, each time a batch is taken.
-    taken: Notify,
-}
-
-/// The lines waiting to be printed.
-#[derive(Default)]
-struct Lines {
-    /// Each line ends in `\n`.
-    waiting: Vec<u8>,
-    /// Whether the printing thread is asleep until `arrived` wakes it.
-    asleep: bool,
-    /// No more lines: the server is done, or nobody reads our output.
-    closed: bool,
-}
-
-impl Queue {
-    fn new() -> Self {
-        Self {
-            lines: Mutex::default(),
-            arrived: Condvar::new(),
-            taken: Notify::new(),
-        }
-    }
-
-    /// Locks the lines. (A panic elsewhere while they were locked leaves
-    /// them whole: every change is a single push or flag, so printing goes on.)
-    fn lock(&self) -> MutexGuard<'_, Lines> {
-        self.lines.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Adds `message`'s line to the waiting ones, unless there is no room.
-    fn push(&self, message: &str) -> bool {
-        let mut lines = self.lock();
-        if lines.closed {
-            // Nobody will print it: drop it rather than wait forever.
-            return true;
-        }
-        if lines.waiting.len() >= MAX_WAITING {
-            return false;
-        }
-        lines
-            .waiting
-            .extend_from_slice(common::RECEIVED_MESSAGE.as_bytes());
-        lines.waiting.extend_from_slice(message.as_bytes());
-        lines.waiting.push(b'\n');
-        let wake = std::mem::take(&mut lines.asleep);
-        drop(lines);
-        if wake {
-            self.arrived.notify_one();
-        }
-        true
-    }
-
-    /// Takes every waiting line into `batch` (which must be empty), first
-    /// waiting for one to arrive. `false` once closed and all are printed.
-    fn take(&self, batch: &mut Vec<u8>) -> bool {
-        let mut lines = self.lock();
-        while lines.waiting.is_empty() && !lines.closed {
-            lines.asleep = true;
-            lines = self
-                .arrived
-                .wait(lines)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        std::mem::swap(&mut lines.waiting, batch);
-        drop(lines);
-        self.taken.notify_waiters();
-        !batch.is_empty()
-    }
-
-    /// No more lines will be printed; wakes everyone who waits for that.
-    fn close(&self) {
-        self.lock().closed = true;
-        self.arrived.notify_one();
-        self.taken.notify_waiters();
-    }
-}
-
-/// Completes once every line has been printed: see [`Printer::finish`].
-pub(crate) struct Printing(oneshot::Receiver<()>);
-
 impl Printer {
-    /// Starts the printing thread (none with `--quiet`).
+    /// Starts the printing thread.
     ///
-    /// A plain thread, not `spawn_blocking`: tokio's paused test clock does
-    /// not move while a blocking task runs, and this one runs for as long as
-    /// the server does.
-    pub(crate) fn start(quiet: bool) -> (Self, Printing) {
-        let (done, printing) = oneshot::channel();
-        if quiet {
-            let _ = done.send(());
-            return (Self(None), Printing(printing));
-        }
+    /// A plain thread with blocking writes, rather than tokio's `stdout`,
+    /// which would hand every write to tokio's blocking pool; and not
+    /// `spawn_blocking`, since it runs for as long as the server does.
+    pub(crate) fn start() -> Self {
         let queue = Arc::new(Queue::new());
         let printer = queue.clone();
         std::thread::spawn(move || {
-            // Dropping `done` when this thread ends, however it ends, is the signal.
-            let _done = done;
-            let mut batch = Vec::new();
-            while printer.take(&mut batch) {
-                // Locked only while a batch is written, never while waiting:
-                // other code in the process (the started line, a test
-                // harness) prints too.
-                let mut out = std::io::stdout().lock();
-                if out.write_all(&batch).and_then(|()| out.flush()).is_err() {
-                    // Nobody is reading our output any more: stop printing,
-                    // and let the connections stop waiting too.
-                    printer.close();
-                    return;
-                }
-                drop(out);
-                batch.clear();
-                // One huge message's line does not keep its memory for good.
-                batch.shrink_to(MAX_WAITING);
-                std::thread::sleep(BATCH_WINDOW);
-            }
+            print_until_closed(&printer);
+            printer.end();
         });
-        (Self(Some(queue)), Printing(printing))
+        Self(Some(queue))
     }
 
-    /// Queues the line `Received Message: {message}`.
-    pub(crate) async fn print(&self, message: &str) {
-        let Some(queue) = &self.0 else { return };
-        loop {
-            // Signed up before looking, so a batch taken in between still
-            // wakes us.
-            let taken = queue.taken.notified();
-            if queue.push(message) {
-                return;
-            }
-            taken.await;
+    /// A printer that prints nothing, with no thread (`--quiet`, as the
+    /// in-process tests run: tokio's paused clock cannot see another thread,
+    /// so waiting for one at shutdown would let the clock jump).
+    pub(crate) fn silent() -> Self {
+        Self(None)
+    }
+
+    /// Queues the line `Received Message: {message}`, or drops it if there
+    /// is no room; never waits.
+    pub(crate) fn print(&self, message: &str) {
+        if let Some(queue) = &self.0 {
+            queue.push_line(message);
+        }
+    }
+
+    /// Queues one whole log line (ending in `\n`), or drops it if there is
+    /// no room; never waits.
+    pub(crate) fn log(&self, line: &[u8]) {
+        if let Some(queue) = &self.0 {
+            queue.push_log(line);
+        }
+    }
+
+    /// Completes once every line queued so far is printed.
+    pub(crate) async fn flush(&self) {
+        if let Some(queue) = &self.0 {
+            queue.idle().await;
         }
     }
 
     /// Prints what is still waiting, then stops the printing thread. Called
-    /// once no connection is left to print more.
-    pub(crate) async fn finish(self, printing: Printing) {
-        if let Some(queue) = &self.0 {
-            queue.close();
+    /// once nothing is left to print more.
+    ///
+    /// The thread gets [`FINISH_TIMEOUT`]. If it is still writing to
+    /// standard output by then, nobody is reading that, and the log lines
+    /// still waiting (which say so) would never be seen. When standard error
+    /// is a file of its own (a terminal, while standard output goes to a
+    /// pipe) they are written to it here. When both streams are one file,
+    /// nobody could read them either, and writing beside the stuck thread is
+    /// what could cut a line in two, so they are not.
+    pub(crate) async fn finish(&self) {
+        let Some(queue) = &self.0 else { return };
+        queue.close();
+        let idle = tokio::time::timeout(FINISH_TIMEOUT, queue.idle()).await;
+        if idle.is_ok() || stderr_is_stdout() {
+            return;
         }
-        let _ = printing.0.await;
+        let log = {
+            let mut lines = queue.lock();
+            if lines.writing != Some(Stream::Out) {
+                return;
+            }
+            std::mem::take(&mut lines.err)
+        };
+        // On a thread of its own, so that a standard error nobody reads
+        // cannot keep the server from exiting either.
+        let (done, written) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = std::io::stderr().write_all(&log);
+            let _ = done.send(());
+        });
+        let _ = tokio::time::timeout(FINISH_TIMEOUT, written).await;
     }
+}
+
+/// The printing thread's work: take what waits, write it, until closed.
+fn print_until_closed(queue: &Queue) {
+    let mut batch = Vec::new();
+    while let Some(stream) = queue.take(&mut batch) {
+        // Each stream is locked only while a batch is written, never while
+        // waiting: the started line is printed from elsewhere.
+        match stream {
+            Stream::Out => {
+                let mut out = std::io::stdout().lock();
+                if out.write_all(&batch).and_then(|()| out.flush()).is_err() {
+                    queue.out_gone();
+                }
+            }
+            // If standard error fails there is nowhere to say so.
+            Stream::Err => {
+                let _ = std::io::stderr().lock().write_all(&batch);
+            }
+        }
+        batch.clear();
+        // One huge message's line does not keep its memory for good.
+        batch.shrink_to(MAX_WAITING);
+        if stream == Stream::Out {
+            std::thread::sleep(BATCH_WINDOW);
+        }
+        // Queued like any other log line, now that some were written.
+        let (lines, logs) = queue.dropped();
+        if lines > 0 {
+            tracing::warn!(
+                "{lines} Received Message lines were not printed: standard output did not keep up"
+            );
+        }
+        if logs > 0 {
+            tracing::warn!("{logs} log lines were dropped: standard error did not keep up");
+        }
+    }
+}
+
+/// Whether standard error is the same file as standard output: one
+/// terminal, or one pipe after `2>&1`. When it cannot tell, it says yes,
+/// the cautious answer for [`Printer::finish`].
+fn stderr_is_stdout() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::{AsFd, BorrowedFd};
+        use std::os::unix::fs::MetadataExt;
+        let file = |fd: BorrowedFd<'_>| {
+            let fd = fd.try_clone_to_owned()?;
+            std::fs::File::from(fd).metadata()
+        };
+        match (
+            file(std::io::stdout().as_fd()),
+            file(std::io::stderr().as_fd()),
+        ) {
+            (Ok(out), Ok(err)) => out.dev() == err.dev() && out.ino() == err.ino(),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 #[cfg(test)]
@@ -199,56 +215,24 @@ mod tests {
     use super::*;
     use futures_util::FutureExt;
 
-    /// Lines come out in order, each with the article's words, all at once.
-    #[test]
-    fn waiting_lines_are_taken_in_one_batch() {
-        let queue = Queue::new();
-        assert!(queue.push("a"));
-        assert!(queue.push("b"));
-        let mut batch = Vec::new();
-        assert!(queue.take(&mut batch));
-        assert_eq!(batch, b"Received Message: a\nReceived Message: b\n");
-    }
-
-    /// A connection whose line finds the queue full waits, and goes on as
-    /// soon as the printing thread takes a batch.
+    /// `flush` waits for what was taken to be written, not only taken.
     #[tokio::test]
-    async fn a_full_queue_holds_a_line_back_until_a_batch_is_taken() {
+    async fn flush_waits_until_the_lines_taken_are_written() {
         let queue = Arc::new(Queue::new());
-        let filled = (0..MAX_WAITING).any(|_| !queue.push("filler"));
-        assert!(
-            filled,
-            "the queue took {MAX_WAITING} lines and was never full"
-        );
+        queue.push_line("a");
+        let mut batch = Vec::new();
+        assert_eq!(queue.take(&mut batch), Some(Stream::Out));
         let printer = Printer(Some(queue.clone()));
-        let mut print = std::pin::pin!(printer.print("late"));
+        let mut flush = std::pin::pin!(printer.flush());
         assert!(
-            print.as_mut().now_or_never().is_none(),
-            "printed into a full queue"
+            flush.as_mut().now_or_never().is_none(),
+            "flushed while a batch was still being written"
         );
-
-        let mut batch = Vec::new();
-        assert!(queue.take(&mut batch));
-        tokio::time::timeout(Duration::from_secs(5), print)
-            .await
-            .expect("still waiting after a batch was taken");
-        batch.clear();
-        assert!(queue.take(&mut batch));
-        assert_eq!(batch, b"Received Message: late\n");
-    }
-
-    /// Once closed, what was waiting is still printed, new lines are dropped
-    /// (nobody would print them), and then the printing thread is told to stop.
-    #[test]
-    fn a_closed_queue_hands_over_its_last_lines_then_stops() {
-        let queue = Queue::new();
-        assert!(queue.push("last"));
+        // The thread comes back for more once the batch is written.
         queue.close();
-        assert!(queue.push("dropped"));
-        let mut batch = Vec::new();
-        assert!(queue.take(&mut batch));
-        assert_eq!(batch, b"Received Message: last\n");
-        batch.clear();
-        assert!(!queue.take(&mut batch));
+        assert_eq!(queue.take(&mut batch), None);
+        tokio::time::timeout(Duration::from_secs(3), flush)
+            .await
+            .expect("still flushing after the batch was written");
     }
 }

@@ -1,0 +1,300 @@
+//! One connection's life, from its first byte to its last: the handshake
+//! (with a deadline), then the article's `async for message in websocket`
+//! loop, here a `select!` that also listens for what the server sends
+//! unasked, for the heartbeat and for shutdown; and, on the way out, the
+//! close frame that says why. Used by `serve` in `lib.rs`, which spawns one
+//! task per connection.
+//!
+//! Run: `cargo run -p ws-server`; every client goes through here.
+//!
+//! What a connection does with each message depends on the path it asked
+//! for: the article's echo (`echo.rs`), the feed at `/tick` (`tick.rs`), or
+//! the room at `/chat` (`chat.rs`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error, Message};
+
+use crate::chat::Member;
+use crate::handshake::{self, Handshake, Refusal};
+use crate::heartbeat::Heartbeat;
+use crate::printer::Printer;
+use crate::tick::Tick;
+use crate::{Options, Shared};
+
+/// A server's end of a WebSocket connection.
+pub(crate) type WebSocket = WebSocketStream<TcpStream>;
+
+/// The read buffer each connection gets, allocated up front (see `config`).
+const READ_BUFFER_SIZE: usize = 2 * 1024;
+
+/// How long a client has to answer our close frame before we drop the
+/// connection anyway.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one message may take to be written. A peer that stops reading
+/// fills its receive window and then ours; past this we give up on it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client past the connection cap has to send its request before
+/// we answer 503 anyway.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Past the connection cap: read the client's request (briefly) and answer
+/// `503 Service Unavailable`, so it learns why rather than seeing a reset.
+pub(crate) async fn refuse_busy(mut stream: TcpStream, limit: usize) {
+    let answer = async {
+        // Whatever it asked for, the answer is the same.
+        let _request = handshake::read_head(&mut stream).await?;
+        Refusal::busy(limit).send(&mut stream).await
+    };
+    let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
+}
+
+/// Runs one client's conversation and reports how it ended. An error here is
+/// the peer's business (it vanished, or broke the protocol), so it is logged
+/// and the server carries on. `_slot` is this connection's place under the
+/// cap, given back when the task ends.
+pub(crate) async fn handle_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Shared,
+    _slot: OwnedSemaphorePermit,
+) {
+    match converse(stream, shared).await {
+        Ok(()) | Err(Error::ConnectionClosed) => {}
+        Err(err) => tracing::info!("connection from {peer} ended: {err}"),
+    }
+}
+
+/// One client's whole conversation: the handshake, then messages until the
+/// client closes, goes silent, or the server shuts down.
+async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
+    let mut stop = shared.stop.clone();
+    // Made once, not once per message: each new `changed()` future would
+    // sign up with the channel again.
+    let mut stopping = std::pin::pin!(stop.changed());
+    // Shutting down does not wait for a handshake to finish.
+    let upgraded = tokio::select! {
+        upgraded = upgrade(stream, &shared.options) => upgraded?,
+        _ = &mut stopping => return Ok(()),
+    };
+    let Some((mut ws, path)) = upgraded else {
+        return Ok(());
+    };
+
+    let mut service = Service::for_path(&path, &shared);
+    let mut heartbeat = Heartbeat::new(shared.options.ping_interval);
+    loop {
+        tokio::select! {
+            // `async for message in websocket`: the next message from the peer.
+            message = ws.next() => {
+                heartbeat.heard();
+                match message {
+                    Some(Ok(message)) => service.answer(&mut ws, message).await?,
+                    Some(Err(err)) => return refuse(&mut ws, err).await,
+                    // The close handshake is complete and the TCP connection is done.
+                    None => return Ok(()),
+                }
+            }
+            // What the service sends unasked: the next tick, or a line of the room.
+            push = service.push() => match push {
+                Push::Send(message) => send(&mut ws, message).await?,
+                Push::Close(frame) => {
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.close(Some(frame))).await;
+                    return Ok(());
+                }
+            },
+            () = heartbeat.tick() => {
+                if heartbeat.peer_is_gone() {
+                    // No pong (nor anything else) for a whole interval after a
+                    // ping: the peer is gone. No close frame: nobody would read it.
+                    return Ok(());
+                }
+                if heartbeat.should_ping() {
+                    send(&mut ws, Message::Ping(common::PING_PAYLOAD.into())).await?;
+                }
+            }
+            _ = &mut stopping => return say_goodbye(&mut ws).await,
+        }
+    }
+}
+
+/// The opening handshake (`handshake.rs`), with its deadline: the
+/// WebSocket and the path the client asked for, or `None` if it was refused
+/// with an HTTP error, left, or was too slow.
+async fn upgrade(
+    mut stream: TcpStream,
+    options: &Options,
+) -> Result<Option<(WebSocket, String)>, Error> {
+    // Each frame is a whole message: send it at once, rather than letting
+    // Nagle's algorithm hold small writes back in case more data follows.
+    stream.set_nodelay(true)?;
+    // A peer that connects but never finishes its request would otherwise
+    // hold this task (and its socket) forever.
+    let deadline = Duration::from_secs(options.handshake_timeout);
+    let (path, early) = match tokio::time::timeout(deadline, handshake::accept(&mut stream)).await {
+        Ok(Ok(Handshake::Upgraded { path, early })) => (path, early),
+        Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(None),
+    };
+    let config = Some(config(options));
+    let ws = WebSocketStream::from_partially_read(stream, early, Role::Server, config).await;
+    Ok(Some((ws, path)))
+}
+
+/// What a connection does after the handshake, chosen by the path it asked for.
+enum Service {
+    /// Any path but the two below: the article's echo.
+    Echo { printer: Printer, plain: bool },
+    /// `/tick`: the feed, pushed as each tick is made, with no request.
+    Tick(Tick),
+    /// `/chat`: a member of the room.
+    Chat(Member),
+}
+
+/// What a service wants sent to its client unasked.
+pub(crate) enum Push {
+    Send(Message),
+    /// Close the connection, with this code and reason.
+    Close(CloseFrame),
+}
+
+impl Service {
+    fn for_path(path: &str, shared: &Shared) -> Self {
+        match path {
+            "/tick" => Service::Tick(Tick::new(&shared.feed)),
+            "/chat" => Service::Chat(shared.room.join()),
+            _ => Service::Echo {
+                printer: shared.printer.clone(),
+                plain: shared.options.echo_plain,
+            },
+        }
+    }
+
+    /// Takes one message from the client, and answers it if the service does.
+    async fn answer(&mut self, ws: &mut WebSocket, message: Message) -> Result<(), Error> {
+        match self {
+            Service::Echo { printer, plain } => {
+                crate::echo::echo(ws, message, printer, *plain).await
+            }
+            // The feed flows one way: what a client says to it is ignored.
+            Service::Tick(_) => Ok(()),
+            Service::Chat(member) => {
+                member.hear(&message);
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits until there is something to send the client unasked. (It is
+    /// dropped and called again each time round the loop, so it keeps
+    /// nothing but in `self`.)
+    async fn push(&mut self) -> Push {
+        match self {
+            // The echo only ever answers.
+            Service::Echo { .. } => std::future::pending().await,
+            Service::Tick(tick) => Push::Send(tick.next().await),
+            Service::Chat(member) => member.push().await,
+        }
+    }
+}
+
+/// Writes one message, giving up on a peer that does not read it in time.
+///
+/// `send` waits until the message is written to the socket, so a client that
+/// stops reading stops us reading from it too: replies never pile up in
+/// memory. The deadline makes sure such a client is not kept forever.
+///
+/// Almost every write completes at once (the socket has room), so the first
+/// attempt goes without a deadline: no timer is started and cancelled for a
+/// write that never waits. Only a write that has to wait gets one.
+pub(crate) async fn send(ws: &mut WebSocket, message: Message) -> Result<(), Error> {
+    let mut sending = std::pin::pin!(ws.send(message));
+    if let Some(result) = sending.as_mut().now_or_never() {
+        return result;
+    }
+    match tokio::time::timeout(SEND_TIMEOUT, sending).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer stopped reading our replies",
+        ))),
+    }
+}
+
+/// The peer broke the protocol: tell it why with the close code RFC 6455
+/// assigns (1002, 1007, 1009), then drop the connection, returning `err` to
+/// be logged. (If the error was the connection itself failing, there is no
+/// one left to tell.)
+async fn refuse(ws: &mut WebSocket, err: Error) -> Result<(), Error> {
+    if let Some(frame) = close_frame_for(&err) {
+        let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(Some(frame))).await;
+    }
+    Err(err)
+}
+
+/// The server is shutting down: send our close frame with code 1001, "going
+/// away", then keep reading until the client's answering close frame
+/// arrives; what it sent meanwhile is dropped, since we are leaving.
+async fn say_goodbye(ws: &mut WebSocket) -> Result<(), Error> {
+    let going_away = CloseFrame {
+        code: CloseCode::Away,
+        reason: "server shutting down".into(),
+    };
+    let goodbye = async {
+        ws.close(Some(going_away)).await?;
+        while let Some(message) = ws.next().await {
+            message?;
+        }
+        Ok(())
+    };
+    tokio::time::timeout(CLOSE_TIMEOUT, goodbye)
+        .await
+        .unwrap_or(Ok(()))
+}
+
+/// The close frame that tells a peer what it did wrong, if it did. The
+/// reason is short and fixed: a close frame's payload is at most 125 bytes.
+fn close_frame_for(err: &Error) -> Option<CloseFrame> {
+    let (code, reason) = match err {
+        // A message or frame over the size limit.
+        Error::Capacity(_) => (CloseCode::Size, "message too big"),
+        // A text message that is not valid UTF-8.
+        Error::Utf8(_) => (CloseCode::Invalid, "text is not valid UTF-8"),
+        // The peer vanished: nobody to send a close frame to.
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
+        // Anything else against the framing rules, such as an unmasked frame
+        // from a client, an unknown opcode, reserved bits set, or a control
+        // frame that is fragmented or over 125 bytes.
+        Error::Protocol(_) => (CloseCode::Protocol, "protocol error"),
+        _ => return None,
+    };
+    Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })
+}
+
+/// The per-connection settings, chosen for a server that may hold thousands
+/// of mostly idle connections rather than a few busy ones.
+fn config(options: &Options) -> WebSocketConfig {
+    WebSocketConfig::default()
+        // tungstenite reads into a buffer allocated up front for each
+        // connection: 128 KiB by default, 1.25 GiB for 10,000 idle clients.
+        // 2 KiB holds any chat-sized message in one read (larger ones simply
+        // take more reads) and keeps an idle connection to a few KiB in all
+        // (`cargo run --release -p bench -- memory` measures it).
+        .read_buffer_size(READ_BUFFER_SIZE)
+        // Incoming messages and frames are limited to what we are willing to
+        // hold and echo (tungstenite's defaults are 64 MiB and 16 MiB).
+        .max_message_size(Some(options.max_message_size))
+        .max_frame_size(Some(options.max_message_size))
+}

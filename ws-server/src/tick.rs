@@ -1,0 +1,44 @@
+//! `/tick`: what only a WebSocket can do. The server pushes the live feed
+//! (`common::feed`) to the client as each tick is made, without being asked;
+//! an HTTP client would have to ask again and again.
+//!
+//! Run `cargo run -p ws-server`, then `cargo run -p ws-client --
+//! ws://localhost:8765/tick`.
+//!
+//! Beyond the article, which names "real-time stock trading systems" as a
+//! use for WebSocket: this is that, with a made-up price.
+
+use common::feed::{Feed, Subscription};
+use tokio_tungstenite::tungstenite::Message;
+
+/// One client's place in the feed.
+pub(crate) struct Tick {
+    feed: Subscription,
+    /// The last tick sent.
+    last: u64,
+}
+
+impl Tick {
+    pub(crate) fn new(feed: &Feed) -> Self {
+        Self {
+            feed: feed.subscribe(),
+            last: 0,
+        }
+    }
+
+    /// The next tick to send, as soon as it is made.
+    ///
+    /// On the wire: one unmasked text frame (opcode 1) holding the tick's
+    /// JSON, with no request before it.
+    pub(crate) async fn next(&mut self) -> Message {
+        match self.feed.next_after(self.last).await {
+            Some(tick) => {
+                self.last = tick.seq;
+                Message::text(tick.to_json())
+            }
+            // The feed is closed only when the server shuts down, which
+            // closes this connection through its stop signal.
+            None => std::future::pending().await,
+        }
+    }
+}
