@@ -38,7 +38,7 @@
 //! # The site is one `match`
 //!
 //! The article's handler has no routes: `do_GET` is called for every GET,
-//! whatever its path, and writes the same page. [`answer`] is that method:
+//! whatever its path, and writes the same page. `answer` is that method:
 //! one `match` on the request's path, which sends every path to the
 //! article's page but the four demonstrations (`/tick/latest`, `/tick/next`,
 //! `/tick/stream`, `/demo`). A method other than GET or HEAD gets `405
@@ -116,13 +116,19 @@ impl Default for Options {
 }
 
 /// The site as a tower `Service`, the interface axum and its middleware
-/// speak: a program can mount it in an axum app
-/// (`Router::new().fallback_service(app(feed))`), and tests call it without
-/// a socket (`tower::ServiceExt::oneshot`). [`serve`] gives the same
-/// [`answer`] to hyper directly.
-pub fn app<B>(
+/// speak, so a program can mount it inside an axum app of its own:
+///
+/// ```
+/// let feed = common::feed::Feed::new();
+/// let app: axum::Router = axum::Router::new().fallback_service(http_server::app(feed));
+/// ```
+///
+/// Tests call it the same way, without a socket
+/// (`tower::ServiceExt::oneshot`). [`serve`] gives the same `answer` to
+/// hyper directly.
+pub fn app<B: Send>(
     feed: Feed,
-) -> impl Service<Request<B>, Response = Response, Error = Infallible> + Clone {
+) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send> + Clone {
     tower::service_fn(move |request| answer(feed.clone(), request))
 }
 
