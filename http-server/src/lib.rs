@@ -155,9 +155,9 @@ async fn answer<B>(feed: Feed, request: Request<B>) -> Result<Response, Infallib
 
 /// The article's answer, step by step as its `do_GET` writes it.
 ///
-/// Everything here is `'static` (`from_static` even spares copying the
-/// header value): answering allocates only what hyper needs to hold a
-/// response, and nothing of our own.
+/// Everything here is `'static`: the body and the header value point at
+/// text compiled into the program (`from_static` spares even copying the
+/// header value), so answering copies none of the article's bytes.
 fn hello() -> Response {
     // `send_response(200)` and `wfile.write(...)`: a new response is `200 OK`.
     let mut response = Response::new(Body::from(common::HELLO_BODY));
