@@ -208,8 +208,10 @@ pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Outp
 /// cannot hold up another; errors on one connection end only that connection.
 /// On shutdown it stops accepting, closes the feed (which ends its streams
 /// and long polls), closes idle keep-alive connections at once, lets requests
-/// in flight finish, and returns within `options.shutdown_grace` seconds,
-/// leaving behind the requests still unanswered then.
+/// in flight finish (a new connection counts as in flight until its first
+/// request is answered), and returns within `options.shutdown_grace`
+/// seconds. Connections still open then are left to their header deadline;
+/// a program ends them by exiting.
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
 pub async fn serve_with(
