@@ -14,11 +14,11 @@ use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,16 +31,13 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 /// A hyper 1.x server: the article's body on every request, no router.
 ///
 /// Without `defended`, nothing else either (no deadlines, no limits): the
-/// floor under http-server. With it, hyper gets http-server's own deadline
-/// and size limit for request heads
-/// ([`http_server::connection_settings`]) and its graceful-shutdown
-/// tracking: what those defences cost, with no axum at all.
+/// floor under http-server. With it, hyper gets http-server's defences,
+/// built here the way http-server builds them: its deadline and size limit
+/// for request heads, and its graceful-shutdown tracking of every
+/// connection. What those defences cost, with no axum at all.
 pub async fn serve_hyper(listener: TcpListener, defended: bool) -> anyhow::Result<()> {
     let (name, http) = if defended {
-        (
-            "hyper with http-server's defences",
-            http_server::connection_settings(),
-        )
+        ("hyper with http-server's defences", defended_settings())
     } else {
         ("bare hyper", http1::Builder::new())
     };
@@ -61,6 +58,17 @@ pub async fn serve_hyper(listener: TcpListener, defended: bool) -> anyhow::Resul
     }
 }
 
+/// hyper's settings as http-server sets them: its default deadline for a
+/// request head, and its limit of 16 KiB on the head's size.
+fn defended_settings() -> http1::Builder {
+    let header_timeout = http_server::Options::default().header_timeout;
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(header_timeout))
+        .max_buf_size(16 * 1024);
+    http
+}
+
 /// The article's answer, in hyper's own terms: status 200, the one header,
 /// the body.
 async fn hello(_request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -72,20 +80,32 @@ async fn hello(_request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
     Ok(response)
 }
 
-/// A plain axum server, as in axum's own examples: `axum::serve` and
-/// http-server's own handler for every path, and nothing else
-/// (no deadlines or limits, no other routes). What http-server would be
-/// without its own additions.
+/// A plain axum server, as in axum's own examples: `axum::serve` and one
+/// handler for every path, and nothing else (no deadlines or limits, no
+/// other routes). What http-server would be with axum doing all the work.
 pub async fn serve_axum(listener: TcpListener) -> anyhow::Result<()> {
     println!(
         "plain axum server started. Listening on http://{}",
         listener.local_addr()?
     );
     let app = axum::Router::new()
-        .route("/", axum::routing::get(http_server::hello))
-        .route("/{*path}", axum::routing::get(http_server::hello));
+        .route("/", axum::routing::get(axum_hello))
+        .route("/{*path}", axum::routing::get(axum_hello));
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// The article's answer as an axum handler: the same bytes on the wire as
+/// http-server's. The body is a `Body`, not a plain `&str`, for which axum
+/// would set `text/plain` only for the header here to replace it.
+async fn axum_hello() -> ([(HeaderName, HeaderValue); 1], axum::body::Body) {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static(common::HTML_CONTENT_TYPE),
+        )],
+        axum::body::Body::from(common::HELLO_BODY),
+    )
 }
 
 /// A raw TCP echo: bytes in, the same bytes out. The floor under ws-server.

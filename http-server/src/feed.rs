@@ -9,34 +9,29 @@
 //!   Server-Sent Event per tick (`text/event-stream`, what a browser's
 //!   `EventSource` reads).
 //!
-//! Run `cargo run -p http-server`, then `cargo run -p http-client -- --poll`
-//! (or `--long-poll`, or `--stream`). The fourth way, WebSocket push, is in
-//! ws-server. The feed itself is `common::feed`.
+//! Run `cargo run -p http-server`, then, in a second terminal, one of
+//!
+//! ```text
+//! cargo run -p http-client -- http://localhost:8000/tick/latest   # short polling
+//! cargo run -p http-client -- http://localhost:8000/tick/next     # long polling
+//! cargo run -p http-client -- http://localhost:8000/tick/stream   # streaming
+//! ```
+//!
+//! The fourth way, WebSocket push, is in ws-server. The feed itself is
+//! `common::feed`; the `match` in `lib.rs` sends the three paths here.
 
 use std::convert::Infallible;
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::Query;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::sse::{Event, KeepAlive, KeepAliveStream, Sse};
+use axum::http::{StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use common::feed::{Feed, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
-use futures_util::Stream;
 use serde::Deserialize;
 
-/// The three feed routes, under `/tick`.
-pub(crate) fn routes(feed: Feed) -> Router {
-    Router::new()
-        .route("/tick/latest", get(latest))
-        .route("/tick/next", get(next))
-        .route("/tick/stream", get(stream))
-        .with_state(feed)
-}
-
 /// Short polling: the latest tick, or `204 No Content` before the first.
-async fn latest(State(feed): State<Feed>) -> Response {
+pub(crate) fn latest(feed: &Feed) -> Response {
     match feed.latest() {
         Some(tick) => tick_response(&tick),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -50,13 +45,18 @@ struct After {
     after: u64,
 }
 
-/// Long polling: the first tick after `after`, as soon as it exists; `204 No
-/// Content` if none comes within [`LONG_POLL_WAIT`]; `503 Service
-/// Unavailable` if the server is shutting down.
+/// Long polling: the first tick after the query's `after`, as soon as it
+/// exists; `204 No Content` if none comes within [`LONG_POLL_WAIT`]; `503
+/// Service Unavailable` if the server is shutting down; `400 Bad Request`,
+/// with axum's sentence saying why, for a query that is not `after=N`.
 ///
 /// While it waits, the request costs a parked task and an open connection,
 /// nothing more: no thread sits blocked, and no bytes cross the wire.
-async fn next(State(feed): State<Feed>, Query(After { after }): Query<After>) -> Response {
+pub(crate) async fn next(feed: &Feed, uri: &Uri) -> Response {
+    let after = match Query::<After>::try_from_uri(uri) {
+        Ok(Query(After { after })) => after,
+        Err(rejection) => return rejection.into_response(),
+    };
     let mut subscription = feed.subscribe();
     match tokio::time::timeout(LONG_POLL_WAIT, subscription.next_after(after)).await {
         Ok(Some(tick)) => tick_response(&tick),
@@ -80,18 +80,18 @@ async fn next(State(feed): State<Feed>, Query(After { after }): Query<After>) ->
 /// `:` and a blank line, so its follower can tell a quiet feed from a
 /// vanished server. The stream ends when the feed closes (the server
 /// shutting down).
-async fn stream(
-    State(feed): State<Feed>,
-) -> Sse<KeepAliveStream<impl Stream<Item = Result<Event, Infallible>>>> {
+pub(crate) fn stream(feed: &Feed) -> Response {
     let events =
         futures_util::stream::unfold((feed.subscribe(), 0), |(mut feed, last)| async move {
             let tick = feed.next_after(last).await?;
             let event = Event::default()
                 .id(tick.seq.to_string())
                 .data(tick.to_json());
-            Some((Ok(event), (feed, tick.seq)))
+            Some((Ok::<_, Infallible>(event), (feed, tick.seq)))
         });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE))
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE))
+        .into_response()
 }
 
 /// A tick as an HTTP answer: JSON, and not to be cached (a cached price is a

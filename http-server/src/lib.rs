@@ -1,10 +1,10 @@
-//! The article's HTTP server, on axum: every GET, on any path, is answered
-//! with `200 OK`, `Content-Type: text/html` and the body
+//! The article's HTTP server: every GET, on any path, is answered with
+//! `200 OK`, `Content-Type: text/html` and the body
 //! `Hello, World! This is an HTTP response.`
 //!
 //! Run it with `cargo run -p http-server` (add `-- --port 0` for any free
-//! port), then `cargo run -p http-client` in a second terminal, or open
-//! <http://localhost:8000> in a browser.
+//! port, `-- --help` for the rest), then `cargo run -p http-client` in a
+//! second terminal, or open <http://localhost:8000> in a browser.
 //!
 //! Mirrors the article's "HTTP Server Code" (`BaseHTTPRequestHandler` with
 //! a `do_GET` that calls `send_response(200)`, `send_header`, `wfile.write`).
@@ -35,122 +35,170 @@
 //! default; an HTTP/1.1 server such as this one keeps the connection open for
 //! the client's next request unless either side sends `Connection: close`.
 //!
+//! # The site is one `match`
+//!
+//! The article's handler has no routes: `do_GET` is called for every GET,
+//! whatever its path, and writes the same page. `answer` is that method:
+//! one `match` on the request's path, which sends every path to the
+//! article's page but the four demonstrations (`/tick/latest`, `/tick/next`,
+//! `/tick/stream`, `/demo`). A method other than GET or HEAD gets `405
+//! Method Not Allowed`, as `do_GET` alone answers only GET. So the whole site
+//! is one list, read top to bottom, with nothing to keep in step with it.
+//! hyper (the HTTP library under axum) reads each request off the socket and
+//! hands it to `answer`; from axum this server takes only ready-made answers
+//! (an event stream, a query parser, an HTML page), not its router.
+//!
 //! # Beyond the article: a server that holds up
 //!
-//! `axum::serve` would run this app in one line, but it sets no deadline for
+//! `axum::serve` would run a site in one line, but it sets no deadline for
 //! reading a request, so a client that sends its headers a byte a minute
-//! could hold a connection forever. [`serve`] is the same accept loop written
+//! could hold a connection forever. [`serve`] is the accept loop written
 //! out, with hyper's settings made explicit: a deadline for the request head
 //! (then the connection is dropped), a size limit for it (past it,
 //! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
 //! hyper answers a request it cannot parse with `400 Bad Request` itself.
-//! And it answers the article's GET with [`hello`] without asking axum's
-//! router: the article's program has no router, and axum's would cost about
-//! a tenth of the server's speed.
 //!
 //! # Beyond the article: demonstrations
 //!
-//! A few paths show what the article only describes: `/tick/...` serves a
-//! live feed the three ways HTTP can imitate a server push (`feed.rs`), and
-//! `/demo` is a page that puts HTTP and WebSocket side by side in a browser
-//! (`demo.html`). Every other path gets the article's answer.
+//! `/tick/...` serves a live feed the three ways HTTP can imitate a server
+//! push (`feed.rs`), and `/demo` is a page that puts HTTP and WebSocket side
+//! by side in a browser (`demo.html`).
 
 mod feed;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use axum::http::{Method, Request};
-use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use axum::http::{Method, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use common::feed::Feed;
 use common::server::SHUTDOWN_GRACE;
-use futures_util::future::Either;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper::service::{Service, service_fn};
+use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::Service;
 
-/// How long a client has to send its whole request head (request line and
-/// headers) once it starts one. A client that trickles it in more slowly,
-/// or goes quiet on an idle keep-alive connection, is disconnected.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default number of seconds a client has to send a request head.
+const HEADER_TIMEOUT_SECS: u64 = 10;
 
 /// The largest request head accepted; a larger one is answered `431 Request
 /// Header Fields Too Large`. Browsers send a few hundred bytes to a few KiB.
-pub const MAX_HEAD_SIZE: usize = 16 * 1024;
+const MAX_HEAD_SIZE: usize = 16 * 1024;
 
-/// The routes: the article's handler for every path but the demonstrations'.
-///
-/// `/{*path}` matches every path but `/` (axum tries the more specific
-/// routes first), so `/`, `/index.html` and `/any/thing` all get the same
-/// page, as with the article's `do_GET`. `get(...)` also answers `HEAD`
-/// (same headers, no body) and answers any other method with
-/// `405 Method Not Allowed` and an `Allow` header.
-///
-/// [`serve`] answers a GET for any path outside `/demo` and `/tick` with
-/// [`hello`] without asking this router (see `is_article_get`: a new
-/// demonstration route must be named there too); this router answers
-/// everything else.
-///
-/// It is a function of its own so tests can call it without opening a socket.
-pub fn app(feed: Feed) -> Router {
-    Router::new()
-        .route("/demo", get(demo))
-        .merge(feed::routes(feed))
-        .route("/", get(hello))
-        .route("/{*path}", get(hello))
+/// Choices a user makes on the command line (`http-server --help` lists
+/// them), or a program that runs [`serve_with`] makes in code.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct Options {
+    /// Seconds a client has to send a request's line and headers once the
+    /// connection is ready for one; a slower client, or one that leaves a
+    /// keep-alive connection idle this long, is disconnected (1 to 3600)
+    #[arg(long, default_value_t = HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds shutting down may take, for the requests in flight to be
+    /// answered; past it the server exits anyway
+    #[arg(long, default_value_t = SHUTDOWN_GRACE.as_secs())]
+    pub shutdown_grace: u64,
 }
 
-/// The article's `do_GET`: status 200, one header, the body.
-///
-/// Everything here is `'static` (`from_static` even spares copying the
-/// header value): answering a request allocates nothing of our own, so the
-/// time goes to the protocol, not to this handler. The body is a `Body`, not
-/// a plain `&str`: axum gives a `&str` the content type `text/plain`, which
-/// the header here would then have to replace, for every request. (Public so
-/// the benchmark's plain axum server answers with the very same handler.)
-pub async fn hello() -> ([(HeaderName, HeaderValue); 1], Body) {
-    (
-        [(
-            CONTENT_TYPE,
-            HeaderValue::from_static(common::HTML_CONTENT_TYPE),
-        )],
-        Body::from(common::HELLO_BODY),
-    )
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            header_timeout: HEADER_TIMEOUT_SECS,
+            shutdown_grace: SHUTDOWN_GRACE.as_secs(),
+        }
+    }
 }
 
-/// Whether `request` is the article's: a GET for a path that is not one of
-/// the demonstrations' (`/demo`, `/tick/...`). Generous with the
-/// demonstrations on purpose: a GET for `/ticket` is not counted as the
-/// article's, and goes to the router, which answers it with the article's
-/// page all the same.
-fn is_article_get(request: &Request<Incoming>) -> bool {
-    let path = request.uri().path();
-    request.method() == Method::GET && !path.starts_with("/demo") && !path.starts_with("/tick")
+/// The site as a tower `Service`, the interface axum and its middleware
+/// speak, so a program can mount it inside an axum app of its own:
+///
+/// ```
+/// let feed = common::feed::Feed::new();
+/// let app: axum::Router = axum::Router::new().fallback_service(http_server::app(feed));
+/// ```
+///
+/// Tests call it the same way, without a socket
+/// (`tower::ServiceExt::oneshot`). [`serve`] gives the same `answer` to
+/// hyper directly.
+pub fn app<B: Send>(
+    feed: Feed,
+) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send> + Clone {
+    tower::service_fn(move |request| answer(feed.clone(), request))
+}
+
+/// The article's `do_GET`, and the demonstrations beside it: the whole site.
+///
+/// Every request is answered, so this never fails (`Infallible`); the
+/// `Result` is only what hyper and tower ask a service to return.
+async fn answer<B>(feed: Feed, request: Request<B>) -> Result<Response, Infallible> {
+    // HEAD asks for GET's answer without its body: the same headers, so
+    // `Content-Length` still says 39. hyper leaves the body off the wire.
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return Ok(method_not_allowed());
+    }
+    let response = match request.uri().path() {
+        "/tick/latest" => feed::latest(&feed),
+        "/tick/next" => feed::next(&feed, request.uri()).await,
+        "/tick/stream" => feed::stream(&feed),
+        "/demo" => demo(),
+        // `/`, `/index.html`, `/any/thing`: the article's page, as `do_GET`.
+        _ => hello(),
+    };
+    Ok(response)
+}
+
+/// The article's answer, step by step as its `do_GET` writes it.
+///
+/// Everything here is `'static`: the body and the header value point at
+/// text compiled into the program (`from_static` spares even copying the
+/// header value), so answering copies none of the article's bytes.
+fn hello() -> Response {
+    // `send_response(200)` and `wfile.write(...)`: a new response is `200 OK`.
+    let mut response = Response::new(Body::from(common::HELLO_BODY));
+    // `send_header('Content-type', 'text/html')`.
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(common::HTML_CONTENT_TYPE),
+    );
+    response
 }
 
 /// The demonstration page: plain HTML and a little JavaScript, compiled
 /// into the program so it works from any directory.
-async fn demo() -> Html<&'static str> {
-    Html(include_str!("demo.html"))
+fn demo() -> Response {
+    Html(include_str!("demo.html")).into_response()
 }
 
-/// hyper's settings for each connection: a deadline ([`HEADER_TIMEOUT`])
-/// and a size limit ([`MAX_HEAD_SIZE`]) for every request head. (Public so
-/// the benchmark can measure a bare hyper server with the same settings.)
-pub fn connection_settings() -> http1::Builder {
+/// `405 Method Not Allowed`, with the `Allow` header HTTP requires there:
+/// the methods that would have been answered.
+fn method_not_allowed() -> Response {
+    let allowed = [(ALLOW, HeaderValue::from_static("GET,HEAD"))];
+    (StatusCode::METHOD_NOT_ALLOWED, allowed).into_response()
+}
+
+/// hyper's settings for each connection: a deadline and a size limit for
+/// every request head.
+fn connection_settings(options: &Options) -> http1::Builder {
     let mut http = http1::Builder::new();
+    // The deadline starts when the connection is ready to read a head: on
+    // accepting it, and again after each answer, so it also bounds how long
+    // an idle keep-alive connection stays open.
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(Duration::from_secs(options.header_timeout))
         .max_buf_size(MAX_HEAD_SIZE);
     http
+}
+
+/// Serves HTTP on `listener` with the default [`Options`], with `feed`
+/// behind `/tick/...`, until `shutdown` completes. See [`serve_with`].
+pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {
+    serve_with(listener, Options::default(), feed, shutdown).await;
 }
 
 /// Serves HTTP on `listener`, with `feed` behind `/tick/...`, until
@@ -159,63 +207,71 @@ pub fn connection_settings() -> http1::Builder {
 /// Each accepted connection gets its own task, so one slow or broken client
 /// cannot hold up another; errors on one connection end only that connection.
 /// On shutdown it stops accepting, closes the feed (which ends its streams
-/// and long polls), lets requests in flight finish, closes idle keep-alive
-/// connections, and returns within [`SHUTDOWN_GRACE`], dropping the requests
-/// still in flight then.
+/// and long polls), closes idle keep-alive connections at once, lets requests
+/// in flight finish (a new connection counts as in flight until its first
+/// request is answered), and returns within `options.shutdown_grace`
+/// seconds. Connections still open then are left to their header deadline;
+/// a program ends them by exiting.
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
-pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Output = ()>) {
-    // The article's server has no routes: its `do_GET` answers every path.
-    // So the article's GET is answered by calling `hello` directly, and only
-    // the rest (the demonstrations, HEAD, other methods) goes through axum's
-    // router. The router gives the same answer, at a price paid for every
-    // request: finding the route, recording its (empty) path parameters,
-    // boxing the request body, the handler's future and the response body.
-    // That cost about a tenth of the server's speed (README: "The servers
-    // beside their peers"). `with_state(())` makes the router a ready
-    // service once, here, not on every request.
-    let site = TowerToHyperService::new(app(feed.clone()).with_state(()));
-    let answer = service_fn(move |request: Request<Incoming>| {
-        if is_article_get(&request) {
-            Either::Left(async { Ok(hello().await.into_response()) })
-        } else {
-            Either::Right(site.call(request))
-        }
-    });
-    let http = connection_settings();
+pub async fn serve_with(
+    listener: TcpListener,
+    options: Options,
+    feed: Feed,
+    shutdown: impl Future<Output = ()>,
+) {
+    let site = {
+        let feed = feed.clone();
+        service_fn(move |request| answer(feed.clone(), request))
+    };
+    let http = connection_settings(&options);
     // Tracks every connection, so shutdown can ask each to finish.
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = common::server::accept(&listener) => accepted,
         };
-        // hyper reads requests from the socket and writes the responses
-        // `answer` gives it; `TokioIo` and `TowerToHyperService` only adapt
-        // tokio's socket and axum's router to hyper's traits.
-        let connection = http.serve_connection(TokioIo::new(stream), answer.clone());
+        // hyper reads requests from the socket and writes the answers `site`
+        // gives it; `TokioIo` only adapts tokio's socket to hyper's traits.
+        let connection = http.serve_connection(TokioIo::new(stream), site.clone());
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            // A client that vanished or sent garbage: its business, not ours.
-            let _ = connection.await;
+            // A client that vanished, sent garbage or was too slow: its
+            // business, not the server's, so it is logged only on request
+            // (`RUST_LOG=debug`).
+            if let Err(err) = connection.await {
+                tracing::debug!(%peer, "connection ended: {err}");
+            }
         });
     }
 
     // Closing the listener makes the kernel refuse new connections.
     drop(listener);
     feed.close();
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    let grace = Duration::from_secs(options.shutdown_grace);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace of {grace:?} over: leaving requests unanswered");
+    }
 }
 
-/// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
-/// a feed that ticks every `tick_interval`.
-pub async fn run(host: &str, port: u16, tick_interval: Duration) -> anyhow::Result<()> {
+/// The whole program: bind, say where, serve with `options` until Ctrl-C or
+/// SIGTERM, with a feed that ticks every `tick_interval`.
+pub async fn run(
+    host: &str,
+    port: u16,
+    options: Options,
+    tick_interval: Duration,
+) -> anyhow::Result<()> {
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
-    serve(listener, Feed::ticking(tick_interval), shutdown).await;
+    serve_with(listener, options, Feed::ticking(tick_interval), shutdown).await;
     Ok(())
 }

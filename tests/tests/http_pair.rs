@@ -1,9 +1,21 @@
 //! http-client against http-server, both inside the test process: the
-//! article's HTTP exchange, and what the server sends on the wire.
+//! article's HTTP exchange, what the server sends on the wire, and how long
+//! a connection lives (keep-alive, the header deadline, shutdown).
+//!
+//! The tests of a deadline set the server's deadlines far from one another
+//! and from [`TIMEOUT`] (10 s), so each can tell which one fired; those on
+//! tokio's paused clock (`start_paused`) skip the waiting.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::feed::Feed;
+use http_server::Options;
 use tests::{TIMEOUT, raw, start_http_server, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// The client's library prints exactly the article's two lines.
 #[tokio::test]
@@ -38,28 +50,20 @@ async fn every_path_gets_the_page() {
     server.shutdown().await;
 }
 
-/// The server answers the article's GET without asking its router; the
-/// demonstrations' paths must still reach theirs.
+/// `/demo` is the demonstration page, not the article's answer.
 #[tokio::test]
-async fn demonstrations_keep_their_paths() {
+async fn demo_serves_the_page() {
     let server = start_http_server().await;
-    let fetch = |path: &str| {
-        let url = format!("{}{path}", server.http_url());
-        async move {
-            within(http_client::fetch(&url, TIMEOUT, false))
-                .await
-                .expect("fetch")
-        }
-    };
-    let demo = fetch("/demo").await;
+    let url = format!("{}/demo", server.http_url());
+    let demo = within(http_client::fetch(&url, TIMEOUT, false))
+        .await
+        .expect("fetch");
+    assert_eq!(demo.status, 200);
     assert!(
-        demo.body
-            .contains("<title>HTTP and WebSocket, side by side</title>"),
+        demo.body.to_lowercase().starts_with("<!doctype html>"),
         "{}",
         demo.body
     );
-    let latest = fetch("/tick/latest").await;
-    assert_ne!(latest.body, "Hello, World! This is an HTTP response.");
     server.shutdown().await;
 }
 
@@ -89,11 +93,11 @@ async fn the_answer_on_the_wire() {
 
 /// HEAD gets the same headers and no body; other methods get
 /// `405 Method Not Allowed` with an `Allow` header naming GET and HEAD.
-/// On `/` and on a deeper path, which are two routes in `app()`.
+/// On `/`, on a deeper path and on a demonstration's.
 #[tokio::test]
 async fn head_works_and_other_methods_are_refused() {
     let server = start_http_server().await;
-    for path in ["/", "/a/b"] {
+    for path in ["/", "/a/b", "/demo"] {
         let head = raw::exchange(
             server.addr,
             format!("HEAD {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes(),
@@ -129,20 +133,136 @@ async fn two_requests_share_one_connection() {
     server.shutdown().await;
 }
 
-/// Shutdown does not wait for a client that holds an idle keep-alive
-/// connection open; afterwards the port no longer accepts connections.
+// --- how long a connection lives -----------------------------------------
+
+/// http-server running in-process with `options`, on a free port: what
+/// `tests::start_http_server` starts with the defaults.
+struct HttpServer {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl HttpServer {
+    /// Binds 127.0.0.1:0 and runs `serve_with` in a task.
+    async fn start(options: Options) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let serve = http_server::serve_with(listener, options, Feed::new(), shutdown);
+        let task = tokio::spawn(serve);
+        Self { addr, stop, task }
+    }
+
+    /// Signals shutdown and waits for `serve_with` to return.
+    async fn shutdown(self) {
+        let _ = self.stop.send(());
+        within(self.task).await.expect("the server task panicked");
+    }
+}
+
+/// Sends a GET on `stream` and reads the answer up to the end of its body,
+/// leaving the keep-alive connection open.
+async fn get_on(stream: &mut TcpStream) {
+    within(stream.write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    while !answer.ends_with(common::HELLO_BODY.as_bytes()) {
+        let mut chunk = [0; 1024];
+        let read = within(stream.read(&mut chunk)).await.unwrap();
+        assert!(read > 0, "closed mid-answer: {answer:?}");
+        answer.extend_from_slice(&chunk[..read]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{answer:?}");
+}
+
+/// A keep-alive connection left idle after its answer is closed by the
+/// server once the header deadline passes, so an idle client cannot hold a
+/// socket forever. No shutdown is under way: the deadline is the only thing
+/// that can close it.
+#[tokio::test(start_paused = true)]
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_deadline() {
+    let options = Options {
+        header_timeout: 1,
+        shutdown_grace: 3,
+    };
+    let server = HttpServer::start(options).await;
+    let mut idle = within(TcpStream::connect(server.addr)).await.unwrap();
+    get_on(&mut idle).await;
+    let mut byte = [0; 1];
+    let read = within(idle.read(&mut byte))
+        .await
+        .expect("closed, not reset");
+    assert_eq!(read, 0, "the server ended the connection");
+    server.shutdown().await;
+}
+
+/// Shutdown does not wait forever for a client in the middle of a request:
+/// `serve` returns once the grace (3 s) is over, long before the header
+/// deadline (100 s) would have dropped that client, and the client gets no
+/// answer.
+#[tokio::test(start_paused = true)]
+async fn shutdown_is_bounded_despite_a_half_sent_request() {
+    let options = Options {
+        header_timeout: 100,
+        shutdown_grace: 3,
+    };
+    let server = HttpServer::start(options).await;
+    let mut slow = within(TcpStream::connect(server.addr)).await.unwrap();
+    within(slow.write_all(b"GET / HTTP/1.1\r\n")).await.unwrap();
+    // The kernel queues connections in the order they arrive and the server
+    // accepts them in that order, so once a second client is answered, the
+    // first has been accepted too: the shutdown meets a request in flight,
+    // not a connection still waiting in the queue.
+    let answer = raw::exchange(
+        server.addr,
+        b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+
+    let before = tokio::time::Instant::now();
+    server.shutdown().await;
+    let waited = before.elapsed();
+    assert!(
+        waited >= Duration::from_secs(options.shutdown_grace),
+        "did not wait for the request in flight: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(options.header_timeout),
+        "waited for the header deadline: {waited:?}"
+    );
+    let mut byte = [0; 1];
+    assert!(
+        !matches!(slow.try_read(&mut byte), Ok(read) if read > 0),
+        "the half-sent request was answered"
+    );
+}
+
+/// Shutdown closes an idle keep-alive connection at once: the client reads
+/// the end of the stream and `serve` returns, while the header deadline
+/// (100 s) and the grace (200 s) are both further off than [`TIMEOUT`], so
+/// neither can have done it. Afterwards the port accepts no connections.
 #[tokio::test]
 async fn shutdown_closes_idle_connections_and_stops_listening() {
-    let server = start_http_server().await;
+    let options = Options {
+        header_timeout: 100,
+        shutdown_grace: 200,
+    };
+    let server = HttpServer::start(options).await;
     let addr = server.addr;
-    let mut idle = within(TcpStream::connect(addr)).await.expect("connect");
-    within(idle.write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
-        .await
-        .expect("write");
-    let mut first = [0; 17];
-    within(idle.read_exact(&mut first)).await.expect("read");
-    assert_eq!(&first, b"HTTP/1.1 200 OK\r\n");
+    let mut idle = within(TcpStream::connect(addr)).await.unwrap();
+    get_on(&mut idle).await;
 
     server.shutdown().await;
+    let mut byte = [0; 1];
+    let read = within(idle.read(&mut byte))
+        .await
+        .expect("closed, not reset");
+    assert_eq!(read, 0, "the server ended the connection");
     assert!(TcpStream::connect(addr).await.is_err());
 }
