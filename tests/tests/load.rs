@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tests::ws::{self, Client, assert_still_serves};
-use tests::{ServerProcess, within};
+use tests::{ServerProcess, raise_open_file_limit, within};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -28,12 +28,6 @@ const CONNECTIONS: usize = 10_000;
 /// How many handshakes are in flight at once while connecting, so that the
 /// server's listen queue is never the thing being measured.
 const CONNECTING_AT_ONCE: usize = 200;
-
-/// This process needs a descriptor per connection: raise its soft limit.
-fn raise_open_file_limit() {
-    #[cfg(unix)]
-    rlimit::increase_nofile_limit(u64::MAX).expect("raise the open-file limit");
-}
 
 /// Connects with a small read buffer (tungstenite's default is 128 KiB,
 /// 1.25 GiB for ten thousand clients), sends `text`, checks the reply.
@@ -121,6 +115,11 @@ async fn ten_thousand_clients_and_half_of_them_vanish() {
 /// When the process runs out of file descriptors, accepting fails. The
 /// server logs it, backs off instead of spinning, and serves again as soon
 /// as descriptors are free.
+///
+/// The back-off is read off the log's own timestamps: each failed `accept`
+/// is logged, so a loop that spun would log thousands of lines a second,
+/// while one that backs off logs one per `ACCEPT_BACKOFF` (100 ms, in
+/// `common::server`) at the most.
 #[tokio::test]
 #[ignore = "slow: run with --ignored"]
 async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
@@ -145,16 +144,41 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
         hogs.push(within(TcpStream::connect(&addr)).await.unwrap());
     }
     let mut server = server;
-    let line = server.next_stderr_line().await;
-    assert!(
-        line.as_deref()
-            .is_some_and(|l| l.contains("could not accept a connection: Too many open files")),
-        "{line:?}"
-    );
+    let mut failures = Vec::new();
+    while failures.len() < 4 {
+        let line = server.next_stderr_line().await;
+        let line = line.expect("the server's log ended");
+        assert!(
+            line.contains("could not accept a connection: Too many open files"),
+            "{line:?}"
+        );
+        failures.push(time_of_day(&line).unwrap_or_else(|| panic!("no time in {line:?}")));
+    }
+    for pair in failures.windows(2) {
+        // Past midnight the time of day starts again: that pair tells nothing.
+        let Some(gap) = pair[1].checked_sub(pair[0]) else {
+            continue;
+        };
+        assert!(
+            gap >= Duration::from_millis(100),
+            "accept was retried after {gap:?}, not backed off: {failures:?}"
+        );
+    }
 
     drop(hogs);
     assert_still_serves(&server.url).await;
     server.terminate().await;
     let (status, _) = server.exit().await;
     assert!(status.success());
+}
+
+/// The time of day a log line was written, from the RFC 3339 timestamp
+/// tracing puts first (`2026-12-03T11:01:49.805278Z  WARN ...`).
+fn time_of_day(line: &str) -> Option<Duration> {
+    let (_, time) = line.split_whitespace().next()?.split_once('T')?;
+    let mut fields = time.trim_end_matches('Z').split(':');
+    let hours: u64 = fields.next()?.parse().ok()?;
+    let minutes: u64 = fields.next()?.parse().ok()?;
+    let seconds: f64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_secs(hours * 3600 + minutes * 60) + Duration::from_secs_f64(seconds))
 }
