@@ -8,7 +8,7 @@
 # private apt configuration (the system's apt state is not touched), unpack
 # them into DIR/sysroot, make a PyPy virtualenv and pip-install wstest into
 # it. Running it again with the same DIR does nothing once `DIR/bin/wstest`
-# exists. The steps follow ../shared/notes/autobahn.md.
+# exists.
 set -euo pipefail
 
 dir=${1:?usage: install.sh DIR}
