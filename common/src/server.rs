@@ -20,7 +20,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How long a server may take to shut down, once told to: for what is in
 /// flight to finish. Past it, what is left is dropped and the server exits.
-/// (ws-server's `--shutdown-grace` changes it there.)
+/// (Both servers' `--shutdown-grace` changes it.)
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What a server logs when told to stop.
@@ -51,7 +51,8 @@ pub async fn bind(host: &str, port: u16) -> anyhow::Result<TcpListener> {
 /// descriptors, this logs it, waits a moment and tries again: retrying at
 /// once would only spin, and giving up would stop the server for every
 /// client. It is cancel safe, so a server can `select!` on it beside its
-/// shutdown signal.
+/// shutdown signal; one that selects on more than that keeps one `accept`
+/// future across turns of its loop, so that the back-off is not cut short.
 pub async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
     loop {
         match listener.accept().await {

@@ -131,8 +131,9 @@ pub struct Options {
     #[arg(long, default_value_t = HANDSHAKE_TIMEOUT_SECS)]
     pub handshake_timeout: u64,
     /// Seconds of silence after which a peer is pinged; a peer silent for
-    /// one more interval is disconnected (0: never ping)
-    #[arg(long, default_value_t = PING_INTERVAL_SECS)]
+    /// one more interval is disconnected (0: never ping; at most a day)
+    #[arg(long, default_value_t = PING_INTERVAL_SECS,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub ping_interval: u64,
     /// Seconds shutting down may take: for clients to finish the close
     /// handshake and the last "Received Message" lines to be printed; past
@@ -255,22 +256,28 @@ async fn serve_printing(
     };
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    {
+        // One `accept` at a time, kept across turns of the loop: made anew each
+        // turn, a task finishing would cut its back-off short.
+        let mut accepting = std::pin::pin!(common::server::accept(&listener));
 
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            (stream, peer) = common::server::accept(&listener) => {
-                match slots.clone().try_acquire_owned() {
-                    Ok(slot) => {
-                        connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
-                    }
-                    Err(_) => {
-                        connections.spawn(refuse_busy(stream, options.max_connections));
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                (stream, peer) = &mut accepting => {
+                    accepting.set(common::server::accept(&listener));
+                    match slots.clone().try_acquire_owned() {
+                        Ok(slot) => {
+                            connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
+                        }
+                        Err(_) => {
+                            connections.spawn(refuse_busy(stream, options.max_connections));
+                        }
                     }
                 }
+                // Collect finished tasks as we go, so the set does not grow forever.
+                Some(_) = connections.join_next() => {}
             }
-            // Collect finished tasks as we go, so the set does not grow forever.
-            Some(_) = connections.join_next() => {}
         }
     }
 
@@ -285,8 +292,8 @@ async fn serve_printing(
     };
     // Each connection has deadlines of its own, but printing has none:
     // standard output that nobody reads (a paused terminal, a pipe never
-    // drained) would hold the printing thread, and the connections waiting
-    // for it, for ever. Past the grace period, the connections still open
+    // drained) would hold the printing thread, and so the last lines, for
+    // ever. Past the grace period, the connections still open
     // are dropped along with `connections`, and the lines still waiting go
     // unprinted.
     let grace = Duration::from_secs(options.shutdown_grace);
