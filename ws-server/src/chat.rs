@@ -1,4 +1,4 @@
-//! `/chat`: the article's "real-time chat", in a few dozen lines. Every text
+//! `/chat`: the article's "real-time chat": a room and its members. Every text
 //! message one member sends goes to every member (the sender too, so the
 //! article's client, which waits for a reply, gets one), as
 //! `guest-2: hello`; joining and leaving are announced to the others as
@@ -31,7 +31,7 @@
 //!
 //! In a quiet room a member that stops reading may never reach its budget.
 //! Its socket fills instead, and the write its task is waiting on gives up
-//! after ten seconds (`SEND_TIMEOUT` in `lib.rs`), which ends the connection
+//! after ten seconds (`SEND_TIMEOUT` in `connection.rs`), which ends the connection
 //! (the others see `* guest-3 left`). Either way, a client that stopped
 //! reading is dropped. Had the room instead waited for each member's socket,
 //! that one client would have frozen everyone's chat.
@@ -228,10 +228,13 @@ impl Member {
     pub(crate) async fn push(&mut self) -> Push {
         match self.next().await {
             Some(line) => Push::Send(Message::Text(line)),
-            None => Push::Close(CloseFrame {
-                code: CloseCode::Policy,
-                reason: "too slow: fell too far behind the room".into(),
-            }),
+            None => {
+                tracing::debug!("{} dropped from the room: too slow", name(self.id));
+                Push::Close(CloseFrame {
+                    code: CloseCode::Policy,
+                    reason: "too slow: fell too far behind the room".into(),
+                })
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Past the connection cap: read the client's request (briefly) and answer
 /// `503 Service Unavailable`, so it learns why rather than seeing a reset.
 pub(crate) async fn refuse_busy(mut stream: TcpStream, limit: usize) {
+    tracing::debug!("{limit} connections already: answering 503");
     let answer = async {
         // Whatever it asked for, the answer is the same.
         let _request = handshake::read_head(&mut stream).await?;
@@ -117,6 +118,7 @@ async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
                 if heartbeat.peer_is_gone() {
                     // No pong (nor anything else) for a whole interval after a
                     // ping: the peer is gone. No close frame: nobody would read it.
+                    tracing::debug!("a peer answered no ping: dropped");
                     return Ok(());
                 }
                 if heartbeat.should_ping() {

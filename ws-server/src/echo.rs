@@ -1,7 +1,7 @@
 //! The article's echo, the reason ws-server exists. In Python:
 //!
 //! ```python
-//! async def echo(websocket):
+//! async def echo(websocket, path):
 //!     async for message in websocket:
 //!         print(f"Received Message: {message}")
 //!         await websocket.send(f"Server Response: {message}")
