@@ -5,8 +5,10 @@
 //! the test needs, and the open-file limit a test raises to hold many
 //! connections at once.
 //!
-//! The servers are the article's two, http-server and ws-server, through the
-//! same `serve` function their `main` calls. The tests that use these
+//! The servers are the article's two, http-server and ws-server, through
+//! their libraries' `serve`: the accept loop `main` runs too, given a
+//! port-0 listener and a channel to stop it instead of the flags and
+//! Ctrl-C. The tests that use these
 //! helpers run with `cargo test -p tests`.
 
 use std::future::Future;
@@ -22,7 +24,7 @@ use crate::{text, within};
 
 /// What tells an in-process server to shut down: a channel the test controls,
 /// where `main` would pass Ctrl-C.
-pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// A server running inside the test process, on 127.0.0.1 and a free port.
 pub struct InProcessServer {

@@ -17,7 +17,7 @@ pub mod raw;
 pub mod ws;
 
 pub use in_process::{
-    InProcessServer, LineSink, Shutdown, raise_open_file_limit, serve_one, start_http_server,
+    InProcessServer, LineSink, raise_open_file_limit, serve_one, start_http_server,
     start_ws_server, start_ws_server_with, unused_port, ws_options,
 };
 pub use process::{ClientProcess, ServerProcess, assert_one_line_error, program, run_client, text};
@@ -25,8 +25,11 @@ pub use process::{ClientProcess, ServerProcess, assert_one_line_error, program, 
 use std::future::Future;
 use std::time::Duration;
 
-/// The longest any single step of a test may take before the test fails.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest any single step of a test may take before the test fails:
+/// 15 s, apart from every deadline of the servers' own (10 s by default for
+/// a request head, a handshake, a reply's write and the shutdown grace), so
+/// a step cut short by it was not waiting for one of those.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Awaits `future`, failing the test if it takes longer than [`TIMEOUT`].
 pub async fn within<F: Future>(future: F) -> F::Output {

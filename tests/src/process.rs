@@ -83,7 +83,10 @@ impl ServerProcess {
     }
 
     async fn spawn(mut command: Command, started: &str) -> Self {
+        // The tests read the servers' log at its default level, whatever
+        // RUST_LOG the caller runs them with.
         let mut child = command
+            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -3,6 +3,9 @@
 //! with a clear reason while the rest chat on, a burst of a thousand
 //! joiners drops nobody who keeps reading, and ws-client shows what the room
 //! says while it waits for its user to type.
+//!
+//! Run: `cargo test -p tests --test chat`. Mirrors the article's "real-time
+//! chat" use case, which it names but does not build.
 
 use std::time::Duration;
 

@@ -6,6 +6,9 @@
 //! Deadlines are tested on tokio's paused clock (`start_paused`): when every
 //! task is waiting, time jumps to the next timer, so a ten-second deadline
 //! takes no real time and the outcome does not depend on the machine's speed.
+//!
+//! Run: `cargo test -p tests --test defences`. Beyond the article, whose
+//! servers trust their peers; its "security needs" are what this checks.
 
 use std::time::Duration;
 

@@ -3,8 +3,11 @@
 //! a connection lives (keep-alive, the header deadline, shutdown).
 //!
 //! The tests of a deadline set the server's deadlines far from one another
-//! and from [`TIMEOUT`] (10 s), so each can tell which one fired; those on
+//! and from [`TIMEOUT`] (15 s), so each can tell which one fired; those on
 //! tokio's paused clock (`start_paused`) skip the waiting.
+//!
+//! Run: `cargo test -p tests --test http_pair`. Mirrors the article's "HTTP
+//! Server Code" and "HTTP Client Code", run together.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -193,11 +196,18 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_deadline() {
     let server = HttpServer::start(options).await;
     let mut idle = within(TcpStream::connect(server.addr)).await.unwrap();
     get_on(&mut idle).await;
+    let answered = tokio::time::Instant::now();
     let mut byte = [0; 1];
     let read = within(idle.read(&mut byte))
         .await
         .expect("closed, not reset");
     assert_eq!(read, 0, "the server ended the connection");
+    // On the paused clock: not closed at once after the answer, but when
+    // the deadline had passed.
+    assert!(
+        answered.elapsed() >= Duration::from_secs(1),
+        "closed too early"
+    );
     server.shutdown().await;
 }
 

@@ -1,6 +1,9 @@
 //! The four programs as a reader runs them: real processes, started the way
 //! `cargo run -p ...` starts them, talking over real sockets. Each test waits
 //! for a server's started line before it starts a client.
+//!
+//! Run: `cargo test -p tests --test programs`. Mirrors the article's four
+//! programs as it runs them: a server in one terminal, its client in another.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

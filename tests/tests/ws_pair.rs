@@ -1,6 +1,9 @@
 //! ws-client against ws-server, both inside the test process: the article's
 //! echo, then what RFC 6455 asks of a server beyond it (binary messages,
 //! pings, the close handshake, many clients, clients that misbehave).
+//!
+//! Run: `cargo test -p tests --test ws_pair`. Mirrors the article's
+//! "WebSocket Server Code" and "WebSocket Client Code", run together.
 
 use std::time::Duration;
 
