@@ -73,11 +73,6 @@ impl<S, W> Tap<S, W> {
     pub fn new(inner: S, watch: W) -> Self {
         Self { inner, watch }
     }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
 }
 
 impl<S: AsyncRead + Unpin, W: Watch + Unpin> AsyncRead for Tap<S, W> {

@@ -57,7 +57,7 @@ pub async fn run(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<
 /// that on a thread of its own, rather than inside the async runtime, leaves
 /// the runtime free to answer the server's pings meanwhile, and to exit even
 /// while a read is pending.
-pub fn stdin_lines() -> Lines {
+fn stdin_lines() -> Lines {
     let (sender, lines) = mpsc::channel(1);
     std::thread::spawn(move || {
         for line in io::stdin().lines() {
