@@ -54,9 +54,9 @@ pub struct Measurement {
 }
 
 impl Measurement {
-    /// The result as one line, e.g. `10000 followers of ws://…/tick for
-    /// 3.0 s: 150000 ticks delivered (50000 a second), 0 missed; delay p50
-    /// 49.7 ms, p99 100.4 ms; server CPU 12.6 µs per delivered tick`.
+    /// The result as one line: `F followers of URL for S s: N ticks
+    /// delivered (R a second), M missed; delay p50 A ms, p99 B ms; server
+    /// CPU C µs per delivered tick`.
     pub fn summary(&mut self) -> String {
         let delivered = self.delays.len();
         let (p50, p99) = if delivered == 0 {

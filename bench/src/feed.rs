@@ -1,7 +1,7 @@
 //! The feed four ways, side by side: one feed ticking every interval, and one
 //! client of each kind following it at the same time for the same ticks.
 //!
-//! Run: `cargo run --release -p bench -- feed` (about 15 seconds).
+//! Run: `cargo run --release -p bench -- feed` (about 12 seconds).
 //!
 //! Mirrors the articles' list of HTTP workarounds for real-time updates
 //! (polling, long polling, streaming) against WebSocket push. For each it

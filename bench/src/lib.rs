@@ -1,7 +1,7 @@
 //! Numbers behind the article's claims, measured on the machine you run it on.
 //!
-//! Run: `cargo run --release -p bench` for the comparison table (about half a
-//! minute), `cargo run --release -p bench -- memory` for the memory an idle
+//! Run: `cargo run --release -p bench` for the comparison table (about 20
+//! seconds), `cargo run --release -p bench -- memory` for the memory an idle
 //! WebSocket connection costs the server, `cargo run --release -p bench --
 //! feed` for the feed four ways, `cargo run --release -p bench -- fanout`
 //! for one feed pushed to 10,000 followers.

@@ -8,6 +8,10 @@
 //! head. The server's resident memory before and after, read from
 //! `/proc/PID/status`, divided by the number of connections, is the cost of
 //! one idle connection.
+//!
+//! Run: `cargo run --release -p bench -- memory` (10,000 connections to a
+//! ws-server process of its own), or with `--url URL --pid PID` for another
+//! server, as `bench/peers.sh` does.
 
 use std::sync::Arc;
 

@@ -6,6 +6,10 @@
 //!
 //! Each server prints a started line with its URL, like ours, so the script
 //! can start them all the same way.
+//!
+//! Run through `bash bench/peers.sh`, which starts them with `bench
+//! serve-peer` and loads them with `bench ws-load` and `bench tcp-load`.
+//! Mirrors the article's comparison table, with servers other than ours.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Both of our servers inside the benchmark's own process, on free ports,
 //! with one feed behind their `/tick` paths: what the comparison and the
 //! feed benchmarks measure, with no process boundary in the way.
+//!
+//! Used by `cargo run --release -p bench` and `-- feed`; not run on its own.
 
 use std::net::SocketAddr;
 

@@ -5,6 +5,9 @@
 //! `bench serve-ws`, so it is ws-server's own code in a process of its own),
 //! or `bench/peers.sh` names one it started (`--url URL --pid PID`), so the
 //! same measurement runs against Bun, Node and our other servers.
+//!
+//! Used by `cargo run --release -p bench -- memory` and `-- fanout`; not run
+//! on its own.
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -43,9 +43,8 @@ async fn main() -> ExitCode {
 /// article's started line.
 ///
 /// `RUST_LOG` chooses what is shown, e.g. `RUST_LOG=debug` adds why each
-/// connection that failed ended. Unset, it shows `info` and above, which is
-/// what the server printed before it had a log; directives it cannot read
-/// are skipped rather than stopping the server.
+/// connection that failed ended. Unset, it shows `info` and above;
+/// directives it cannot read are skipped rather than stopping the server.
 fn start_log() {
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::INFO.into())

@@ -1,6 +1,10 @@
 //! How ws-server tells a live peer from a vanished one: ping after a silent
 //! interval, give up after a second one. Used by `converse` in
 //! `connection.rs`; set with `--ping-interval`.
+//!
+//! Run `cargo run -p ws-server -- --ping-interval 5` and connect a client
+//! with `--verbose` to watch the pings. Beyond the article, whose server
+//! relies on `websockets`' own keepalive pings.
 
 use std::time::Duration;
 
