@@ -82,6 +82,15 @@ pub async fn start_http_server() -> InProcessServer {
     InProcessServer::start(http_server::serve).await
 }
 
+/// Starts [`http_server::serve_with`] in-process, with `options`: its
+/// deadline for a request head and its shutdown grace.
+pub async fn start_http_server_with(options: http_server::Options) -> InProcessServer {
+    InProcessServer::start(move |listener, feed, shutdown| {
+        http_server::serve_with(listener, options, feed, shutdown)
+    })
+    .await
+}
+
 /// The options of an in-process ws-server: the defaults, but `quiet`.
 ///
 /// The `Received Message` lines come from a printing thread: in a test they

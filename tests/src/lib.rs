@@ -18,7 +18,7 @@ pub mod ws;
 
 pub use in_process::{
     InProcessServer, LineSink, raise_open_file_limit, serve_one, start_http_server,
-    start_ws_server, start_ws_server_with, unused_port, ws_options,
+    start_http_server_with, start_ws_server, start_ws_server_with, unused_port, ws_options,
 };
 pub use process::{ClientProcess, ServerProcess, assert_one_line_error, program, run_client, text};
 

@@ -9,16 +9,12 @@
 //! Run: `cargo test -p tests --test http_pair`. Mirrors the article's "HTTP
 //! Server Code" and "HTTP Client Code", run together.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::feed::Feed;
 use http_server::Options;
-use tests::{TIMEOUT, raw, start_http_server, within};
+use tests::{TIMEOUT, raw, start_http_server, start_http_server_with, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 
 /// The client's library prints exactly the article's two lines.
 #[tokio::test]
@@ -138,35 +134,6 @@ async fn two_requests_share_one_connection() {
 
 // --- how long a connection lives -----------------------------------------
 
-/// http-server running in-process with `options`, on a free port: what
-/// `tests::start_http_server` starts with the defaults.
-struct HttpServer {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
-impl HttpServer {
-    /// Binds 127.0.0.1:0 and runs `serve_with` in a task.
-    async fn start(options: Options) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        let serve = http_server::serve_with(listener, options, Feed::new(), shutdown);
-        let task = tokio::spawn(serve);
-        Self { addr, stop, task }
-    }
-
-    /// Signals shutdown and waits for `serve_with` to return.
-    async fn shutdown(self) {
-        let _ = self.stop.send(());
-        within(self.task).await.expect("the server task panicked");
-    }
-}
-
 /// Sends a GET on `stream` and reads the answer up to the end of its body,
 /// leaving the keep-alive connection open.
 async fn get_on(stream: &mut TcpStream) {
@@ -193,7 +160,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_deadline() {
         header_timeout: 1,
         shutdown_grace: 3,
     };
-    let server = HttpServer::start(options).await;
+    let server = start_http_server_with(options).await;
     let mut idle = within(TcpStream::connect(server.addr)).await.unwrap();
     get_on(&mut idle).await;
     let answered = tokio::time::Instant::now();
@@ -221,7 +188,7 @@ async fn shutdown_is_bounded_despite_a_half_sent_request() {
         header_timeout: 100,
         shutdown_grace: 3,
     };
-    let server = HttpServer::start(options).await;
+    let server = start_http_server_with(options).await;
     let mut slow = within(TcpStream::connect(server.addr)).await.unwrap();
     within(slow.write_all(b"GET / HTTP/1.1\r\n")).await.unwrap();
     // The kernel queues connections in the order they arrive and the server
@@ -263,7 +230,7 @@ async fn shutdown_closes_idle_connections_and_stops_listening() {
         header_timeout: 100,
         shutdown_grace: 200,
     };
-    let server = HttpServer::start(options).await;
+    let server = start_http_server_with(options).await;
     let addr = server.addr;
     let mut idle = within(TcpStream::connect(addr)).await.unwrap();
     get_on(&mut idle).await;
