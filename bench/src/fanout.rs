@@ -16,20 +16,12 @@
 //! one process, so the delays include its own queueing: with 10,000
 //! followers it reads 10,000 messages a tick. The CPU figure is the sturdier.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use common::feed::Tick;
-use futures_util::StreamExt;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::memory::{open_event_stream, open_websocket};
+use crate::connection::{Connection, open_many};
 use crate::watched::Watched;
 
 /// How long past the window a follower waits for the tick that ends it.
@@ -111,21 +103,9 @@ async fn measure(
         }
     };
 
-    // Connect a few hundred at a time; the ticks that arrive meanwhile wait
-    // in the sockets and are not counted (they were made before the window).
-    let slots = Arc::new(Semaphore::new(200));
-    let mut opening = tokio::task::JoinSet::new();
-    for _ in 0..followers {
-        let (url, slots) = (url.clone(), slots.clone());
-        opening.spawn(async move {
-            let _slot = slots.acquire_owned().await?;
-            Follower::open(&url).await
-        });
-    }
-    let mut connected = Vec::with_capacity(followers);
-    while let Some(result) = opening.join_next().await {
-        connected.push(result.context("a follower panicked")??);
-    }
+    // The ticks that arrive while the followers connect wait in the sockets
+    // and are not counted (they were made before the window).
+    let connected = open_many(followers, &url).await?;
 
     let start = Instant::now();
     let end = start + window;
@@ -134,7 +114,7 @@ async fn measure(
     let cpu_before = server.cpu_time()?;
     let mut following = tokio::task::JoinSet::new();
     for follower in connected {
-        following.spawn(follower.record(start_us, end_us, end + LAST_TICK_WAIT));
+        following.spawn(record(follower, start_us, end_us, end + LAST_TICK_WAIT));
     }
     tokio::time::sleep_until(end).await;
     let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
@@ -155,88 +135,41 @@ async fn measure(
     Ok(measurement)
 }
 
-/// One follower's connection.
-enum Follower {
-    /// WebSocket push: each tick is a text message.
-    WebSocket(Box<WebSocketStream<TcpStream>>),
-    /// Server-Sent Events: each tick is a `data:` line.
-    EventStream(BufReader<TcpStream>),
-}
-
 /// What one follower saw in the window.
 struct Seen {
     delays: Vec<Duration>,
     missed: u64,
 }
 
-impl Follower {
-    async fn open(url: &str) -> anyhow::Result<Self> {
-        if url.starts_with("http://") {
-            Ok(Self::EventStream(open_event_stream(url).await?))
-        } else {
-            Ok(Self::WebSocket(Box::new(open_websocket(url).await?)))
-        }
-    }
-
-    /// Reads ticks, recording the delay of each made between `start_us` and
-    /// `end_us`, until one made later arrives (or `give_up` passes).
-    async fn record(
-        mut self,
-        start_us: u64,
-        end_us: u64,
-        give_up: Instant,
-    ) -> anyhow::Result<Seen> {
-        let mut seen = Seen {
-            delays: Vec::new(),
-            missed: 0,
+/// Reads `connection`'s ticks, recording the delay of each made between `start_us` and
+/// `end_us`, until one made later arrives (or `give_up` passes).
+async fn record(
+    mut connection: Connection,
+    start_us: u64,
+    end_us: u64,
+    give_up: Instant,
+) -> anyhow::Result<Seen> {
+    let mut seen = Seen {
+        delays: Vec::new(),
+        missed: 0,
+    };
+    let mut last_seq = None;
+    while let Ok(tick) = tokio::time::timeout_at(give_up, connection.next_tick()).await {
+        let Some(tick) = tick? else {
+            bail!("the server closed a follower's connection");
         };
-        let mut last_seq = None;
-        while let Ok(tick) = tokio::time::timeout_at(give_up, self.next_tick()).await {
-            let Some(tick) = tick? else {
-                bail!("the server closed a follower's connection");
-            };
-            if tick.created_us >= end_us {
-                break;
-            }
-            if tick.created_us >= start_us {
-                seen.delays.push(tick.age());
-                if let Some(last) = last_seq {
-                    seen.missed += tick.seq.saturating_sub(last + 1);
-                }
-                last_seq = Some(tick.seq);
-            }
+        if tick.created_us >= end_us {
+            break;
         }
-        Ok(seen)
-    }
-
-    /// The next tick, or `None` if the server ended the connection.
-    async fn next_tick(&mut self) -> anyhow::Result<Option<Tick>> {
-        match self {
-            Self::WebSocket(ws) => {
-                while let Some(message) = ws.next().await {
-                    if let Message::Text(text) = message? {
-                        return Tick::from_json(&text).map(Some);
-                    }
-                }
-                Ok(None)
+        if tick.created_us >= start_us {
+            seen.delays.push(tick.age());
+            if let Some(last) = last_seq {
+                seen.missed += tick.seq.saturating_sub(last + 1);
             }
-            // Only `data:` lines matter; `id:` lines, blank lines, comments
-            // and the chunk sizes of chunked transfer coding (one chunk per
-            // event) pass by.
-            Self::EventStream(reader) => {
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).await? == 0 {
-                        return Ok(None);
-                    }
-                    if let Some(data) = line.strip_prefix("data: ") {
-                        return Tick::from_json(data.trim_end()).map(Some);
-                    }
-                }
-            }
+            last_seq = Some(tick.seq);
         }
     }
+    Ok(seen)
 }
 
 /// Microseconds since the Unix epoch, the clock `created_us` is read from.

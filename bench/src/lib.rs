@@ -17,6 +17,7 @@
 //! programs, a bare hyper server and a raw TCP echo.
 
 pub mod compare;
+mod connection;
 mod counted;
 pub mod fanout;
 pub mod feed;

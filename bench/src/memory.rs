@@ -13,16 +13,9 @@
 //! ws-server process of its own), or with `--url URL --pid PID` for another
 //! server, as `bench/peers.sh` does.
 
-use std::sync::Arc;
-
 use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::connection::open_many;
 use crate::watched::Watched;
 
 /// The measurement.
@@ -63,28 +56,9 @@ async fn measure(connections: usize, server: Option<Watched>) -> anyhow::Result<
         None => Watched::start_ws_server(&[]).await?,
     };
     let before_kib = server.resident_kib()?;
-    let sse = server.url.starts_with("http://");
 
-    // Connect a few hundred at a time.
-    let slots = Arc::new(Semaphore::new(200));
-    let mut opening = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        let (url, slots) = (server.url.clone(), slots.clone());
-        opening.spawn(async move {
-            let _slot = slots.acquire_owned().await?;
-            // Each connection is only held, to keep it open.
-            let held: Box<dyn Send> = if sse {
-                Box::new(open_event_stream(&url).await?)
-            } else {
-                Box::new(open_websocket(&url).await?)
-            };
-            anyhow::Ok(held)
-        });
-    }
-    let mut open = Vec::with_capacity(connections);
-    while let Some(result) = opening.join_next().await {
-        open.push(result??);
-    }
+    // Each connection is only held, to keep it open.
+    let open = open_many(connections, &server.url).await?;
     let after_kib = server.resident_kib()?;
     drop(open);
     Ok(Measurement {
@@ -92,50 +66,4 @@ async fn measure(connections: usize, server: Option<Watched>) -> anyhow::Result<
         before_kib,
         after_kib,
     })
-}
-
-/// A WebSocket that has done its handshake, one ping and its pong: the
-/// server has read from it, as from any live connection. Its read buffer is
-/// small, so this side's memory stays small too.
-pub(crate) async fn open_websocket(
-    url: &str,
-) -> anyhow::Result<tokio_tungstenite::WebSocketStream<TcpStream>> {
-    let config = WebSocketConfig::default().read_buffer_size(4096);
-    let uri = common::url::parse(url, "ws")?;
-    let stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
-    let (mut ws, _) =
-        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
-    ws.send(Message::Ping("hi".into())).await?;
-    while let Some(message) = ws.next().await {
-        if message?.is_pong() {
-            return Ok(ws);
-        }
-    }
-    bail!("the server closed a connection")
-}
-
-/// An event stream whose response head has arrived (`200 OK`, then the
-/// headers up to the blank line); the events that follow are left unread.
-pub(crate) async fn open_event_stream(url: &str) -> anyhow::Result<BufReader<TcpStream>> {
-    let uri = common::url::parse(url, "http")?;
-    let mut stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
-        uri.path(),
-        uri.authority().map_or("", |authority| authority.as_str())
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).await?;
-    if !line.starts_with("HTTP/1.1 200") {
-        bail!("the event stream was refused: {line:?}");
-    }
-    while line != "\r\n" {
-        line.clear();
-        if reader.read_line(&mut line).await? == 0 {
-            bail!("the server closed an event stream");
-        }
-    }
-    Ok(reader)
 }
