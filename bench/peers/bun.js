@@ -12,6 +12,9 @@
 const [mode, port] = process.argv.slice(2);
 const hostname = "127.0.0.1";
 const started = (url) => console.log(`Bun ${mode} server started. Listening on ${url}`);
+// The WebSocket servers' answer to a request: the upgrade, or 426 if it asked for none.
+const upgradeOnly = (request, server) =>
+    server.upgrade(request) ? undefined : new Response("WebSocket only", { status: 426 });
 
 if (mode === "http") {
     const body = process.env.HELLO_BODY;
@@ -25,7 +28,7 @@ if (mode === "http") {
     const server = Bun.serve({
         hostname,
         port: Number(port),
-        fetch: (request, server) => (server.upgrade(request) ? undefined : new Response("WebSocket only", { status: 426 })),
+        fetch: upgradeOnly,
         websocket: {
             perMessageDeflate: false,
             message: (ws, message) => ws.send(message),
@@ -38,7 +41,7 @@ if (mode === "http") {
     const server = Bun.serve({
         hostname,
         port: Number(port),
-        fetch: (request, server) => (server.upgrade(request) ? undefined : new Response("WebSocket only", { status: 426 })),
+        fetch: upgradeOnly,
         websocket: {
             perMessageDeflate: false,
             // As ours does, a new follower gets the latest tick at once.
