@@ -156,6 +156,11 @@ async fn a_burst_of_joiners_drops_no_member_that_keeps_reading() {
     let server = start_ws_server().await;
     let url = format!("{}/chat", server.ws_url());
     let mut first = connect(&url).await;
+    // The handshake is over before the server adds the member to the room:
+    // the echo of a line shows that it is in, as guest-1, before anyone
+    // else joins.
+    say(&mut first, "here").await;
+    assert_eq!(next_line(&mut first).await, "guest-1: here");
 
     let burst = async {
         let mut joining = JoinSet::new();
