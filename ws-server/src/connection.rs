@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
@@ -24,14 +26,15 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::chat::Member;
-use crate::handshake::{self, Handshake, Refusal};
+use crate::handshake::{self, Refusal, Upgrade};
 use crate::heartbeat::Heartbeat;
 use crate::printer::Printer;
 use crate::tick::Tick;
 use crate::{Options, Shared};
 
-/// A server's end of a WebSocket connection.
-pub(crate) type WebSocket = WebSocketStream<TcpStream>;
+/// A server's end of a WebSocket connection: frames, on the socket hyper
+/// handed back after the handshake.
+pub(crate) type WebSocket = WebSocketStream<TokioIo<Upgraded>>;
 
 /// The read buffer each connection gets, allocated up front (see `config`).
 const READ_BUFFER_SIZE: usize = 2 * 1024;
@@ -50,13 +53,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Past the connection cap: read the client's request (briefly) and answer
 /// `503 Service Unavailable`, so it learns why rather than seeing a reset.
-pub(crate) async fn refuse_busy(mut stream: TcpStream, limit: usize) {
+pub(crate) async fn refuse_busy(stream: TcpStream, limit: usize) {
     tracing::debug!("{limit} connections already: answering 503");
-    let answer = async {
-        // Whatever it asked for, the answer is the same.
-        let _request = handshake::read_head(&mut stream).await?;
-        Refusal::busy(limit).send(&mut stream).await
-    };
+    // Whatever it asked for, the answer is the same.
+    let answer = handshake::refuse(stream, Refusal::busy(limit));
     let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
 }
 
@@ -134,7 +134,7 @@ async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
 /// WebSocket and the path the client asked for, or `None` if it was refused
 /// with an HTTP error, left, or was too slow.
 async fn upgrade(
-    mut stream: TcpStream,
+    stream: TcpStream,
     options: &Options,
 ) -> Result<Option<(WebSocket, String)>, Error> {
     // Each frame is a whole message: send it at once, rather than letting
@@ -143,12 +143,12 @@ async fn upgrade(
     // A peer that connects but never finishes its request would otherwise
     // hold this task (and its socket) forever.
     let deadline = Duration::from_secs(options.handshake_timeout);
-    let (path, early) = match tokio::time::timeout(deadline, handshake::accept(&mut stream)).await {
-        Ok(Ok(Handshake::Upgraded { path, early })) => (path, early),
-        Ok(Ok(Handshake::Refused) | Err(_)) | Err(_) => return Ok(None),
+    let Ok(Some(Upgrade { stream, path })) =
+        tokio::time::timeout(deadline, handshake::accept(stream)).await
+    else {
+        return Ok(None);
     };
-    let config = Some(config(options));
-    let ws = WebSocketStream::from_partially_read(stream, early, Role::Server, config).await;
+    let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config(options))).await;
     Ok(Some((ws, path)))
 }
 

@@ -1,45 +1,143 @@
-//! The opening handshake, by hand: the HTTP request that asks to become a
-//! WebSocket, checked rule by rule against RFC 6455 (section 4.2.1), and the
-//! answer, `101 Switching Protocols` or an HTTP error that says what was wrong.
+//! The opening handshake: the HTTP request that asks to become a WebSocket,
+//! checked rule by rule against RFC 6455 (section 4.2.1), and the answer,
+//! `101 Switching Protocols` or an HTTP error that says what was wrong.
 //!
-//! tungstenite can do all of this itself, but on a bad request it just drops
-//! the connection, so a learner who points `curl` or a browser tab at the
-//! server sees nothing. Here every refusal is an ordinary HTTP answer with a
-//! sentence in its body.
+//! hyper, the HTTP library under axum, reads the request off the socket, and
+//! answers what it cannot parse by itself: `400 Bad Request` for bytes that
+//! are not HTTP, `431 Request Header Fields Too Large` for a head over
+//! [`MAX_HEAD`]. What it can parse comes here, to [`check`]. After our `101`,
+//! hyper hands the connection back as an `Upgraded` stream, the socket plus
+//! whatever bytes came right behind the request (a client may send its first
+//! frame without waiting for our answer), and tungstenite speaks WebSocket
+//! on it.
+//!
+//! tungstenite could check the request itself, but on a bad one it just
+//! drops the connection, so a learner who points `curl` or a browser tab at
+//! the server sees nothing. Here every refusal is an ordinary HTTP answer
+//! with a sentence in its body.
+//!
+//! Run: `cargo run -p ws-server`, then `curl -i http://localhost:8765/` to
+//! see a refusal.
 
-use std::io;
+use std::convert::Infallible;
+use std::sync::Mutex;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{
+    CONNECTION, CONTENT_TYPE, HeaderName, RETRY_AFTER, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
+    SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::upgrade::Upgraded;
+use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-/// The largest request head (request line and headers) accepted. A browser's
-/// upgrade request is well under 2 KiB.
-const MAX_HEAD: usize = 8 * 1024;
+/// The largest request head (request line and headers) accepted; hyper
+/// answers a larger one `431`. A browser's upgrade request is well under
+/// 2 KiB. (hyper takes no less than 8 KiB here.)
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
 
-/// The most headers accepted in a request head.
-const MAX_HEADERS: usize = 32;
+/// The body of every answer: a sentence or nothing.
+type Body = Full<Bytes>;
 
-/// How the handshake ended.
-pub(crate) enum Handshake {
-    /// We answered 101: from now on both sides speak WebSocket frames.
-    /// `path` is the path the client asked for, without any query string;
-    /// `early` holds any bytes that came right behind the request (a client
-    /// may send its first frame without waiting for our answer).
-    Upgraded { path: String, early: Vec<u8> },
-    /// We answered with an HTTP error, or the peer left; the connection is done.
-    Refused,
+/// A connection that became a WebSocket: the socket, as hyper hands it back
+/// after our `101`, and the path the client asked for (`/`, `/tick`,
+/// `/chat`), without any query string.
+pub(crate) struct Upgrade {
+    pub(crate) stream: TokioIo<Upgraded>,
+    pub(crate) path: String,
 }
 
-/// An HTTP error answer: status line, extra headers, and a sentence.
+/// Reads the client's one request on `stream` and answers it. Returns the
+/// upgraded connection, or `None` once a refusal is sent (or the peer left,
+/// or sent something that is not HTTP). No deadline here: the caller sets
+/// one around the whole handshake.
+pub(crate) async fn accept<S>(stream: S) -> Option<Upgrade>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Where `answer` leaves the upgrade it agreed to, for us to collect once
+    // hyper has written the `101`.
+    let agreed = Mutex::new(None);
+    let answer = |mut request: Request<Incoming>| {
+        let response = match check(&request) {
+            Ok(accepted) => {
+                let upgrade = hyper::upgrade::on(&mut request);
+                *agreed.lock().expect("not poisoned") = Some((upgrade, accepted.path));
+                switching_protocols(&accepted.key)
+            }
+            Err(refusal) => refusal.response(),
+        };
+        std::future::ready(Ok::<_, Infallible>(response))
+    };
+    let connection = settings()
+        .serve_connection(TokioIo::new(stream), service_fn(answer))
+        .with_upgrades();
+    // It ends once the answer is written: after a refusal, with the
+    // connection closed; after a `101`, with the socket handed over.
+    if let Err(err) = connection.await {
+        tracing::debug!("handshake failed: {err}");
+        return None;
+    }
+    let (upgrade, path) = agreed.into_inner().expect("not poisoned")?;
+    let stream = TokioIo::new(upgrade.await.ok()?);
+    Some(Upgrade { stream, path })
+}
+
+/// Answers the one request on `stream`, whatever it is, with `refusal`
+/// (the server is at its limit).
+pub(crate) async fn refuse<S>(stream: S, refusal: Refusal)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let answer = |_request| std::future::ready(Ok::<_, Infallible>(refusal.response()));
+    let _ = settings()
+        .serve_connection(TokioIo::new(stream), service_fn(answer))
+        .await;
+}
+
+/// hyper's settings for the one request a WebSocket connection begins with.
+fn settings() -> http1::Builder {
+    // hyper writes header names in lower case (`upgrade: websocket`), as
+    // HTTP/2 must; in HTTP/1.1 their case never mattered.
+    let mut http = http1::Builder::new();
+    http.max_buf_size(MAX_HEAD);
+    http
+}
+
+/// The answer that turns this HTTP connection into a WebSocket.
+/// `Sec-WebSocket-Accept` proves we read the client's key: it is
+/// base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
+fn switching_protocols(accept_key: &str) -> Response<Body> {
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(UPGRADE, "websocket".parse().expect("a header value"));
+    headers.insert(CONNECTION, "Upgrade".parse().expect("a header value"));
+    headers.insert(
+        SEC_WEBSOCKET_ACCEPT,
+        accept_key.parse().expect("base64 is a header value"),
+    );
+    response
+}
+
+/// An HTTP error answer: a status, headers it requires, and a sentence.
 pub(crate) struct Refusal {
-    status: &'static str,
-    headers: &'static str,
+    status: StatusCode,
+    headers: &'static [(HeaderName, &'static str)],
     body: String,
 }
 
 impl Refusal {
-    fn new(status: &'static str, headers: &'static str, body: impl Into<String>) -> Self {
+    fn new(
+        status: StatusCode,
+        headers: &'static [(HeaderName, &'static str)],
+        body: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             headers,
@@ -51,8 +149,8 @@ impl Refusal {
     /// tab or `curl` pointed at the server.
     fn not_an_upgrade() -> Self {
         Self::new(
-            "426 Upgrade Required",
-            "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
+            StatusCode::UPGRADE_REQUIRED,
+            &[(UPGRADE, "websocket"), (SEC_WEBSOCKET_VERSION, "13")],
             "This is a WebSocket endpoint: plain HTTP requests are not served here. \
              Connect with a WebSocket client, such as `cargo run -p ws-client`.\n",
         )
@@ -61,129 +159,47 @@ impl Refusal {
     /// What a client gets when the server is at its connection limit.
     pub(crate) fn busy(limit: usize) -> Self {
         Self::new(
-            "503 Service Unavailable",
-            "Retry-After: 1\r\n",
+            StatusCode::SERVICE_UNAVAILABLE,
+            &[(RETRY_AFTER, "1")],
             format!("This server is at its limit of {limit} connections; try again shortly.\n"),
         )
     }
 
-    /// Writes the answer and closes our side of the connection.
-    pub(crate) async fn send(&self, stream: &mut TcpStream) -> io::Result<()> {
-        let answer = format!(
-            "HTTP/1.1 {}\r\n{}Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{}",
-            self.status,
-            self.headers,
-            self.body.len(),
-            self.body
+    fn response(&self) -> Response<Body> {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            headers.insert(name, value.parse().expect("a header value"));
+        }
+        headers.insert(
+            CONTENT_TYPE,
+            "text/plain; charset=utf-8".parse().expect("a header value"),
         );
-        stream.write_all(answer.as_bytes()).await?;
-        stream.shutdown().await
+        // One request per connection: after a refusal, hyper closes it.
+        headers.insert(CONNECTION, "close".parse().expect("a header value"));
+        response
     }
-}
-
-/// Reads the client's upgrade request and answers it.
-pub(crate) async fn accept(stream: &mut TcpStream) -> io::Result<Handshake> {
-    let (head, early) = match read_head(stream).await? {
-        Ok(parts) => parts,
-        Err(refusal) => {
-            refusal.send(stream).await?;
-            return Ok(Handshake::Refused);
-        }
-    };
-    match check(&head) {
-        Ok(Upgrade { key, path }) => {
-            // The answer that turns this HTTP connection into a WebSocket.
-            // `Sec-WebSocket-Accept` proves we read the client's key: it is
-            // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
-            let answer = format!(
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
-                 Connection: Upgrade\r\nSec-WebSocket-Accept: {key}\r\n\r\n"
-            );
-            stream.write_all(answer.as_bytes()).await?;
-            Ok(Handshake::Upgraded { path, early })
-        }
-        Err(refusal) => {
-            refusal.send(stream).await?;
-            Ok(Handshake::Refused)
-        }
-    }
-}
-
-/// Reads until the blank line that ends the request head. Returns the head
-/// and whatever came after it, or the refusal for a head that is too large.
-/// A peer that closes the connection first is an `UnexpectedEof` error.
-pub(crate) async fn read_head(
-    stream: &mut TcpStream,
-) -> io::Result<Result<(Vec<u8>, Vec<u8>), Refusal>> {
-    let mut buffer = Vec::with_capacity(1024);
-    loop {
-        if let Some(end) = find_blank_line(&buffer) {
-            let early = buffer.split_off(end);
-            return Ok(Ok((buffer, early)));
-        }
-        if buffer.len() >= MAX_HEAD {
-            return Ok(Err(Refusal::new(
-                "431 Request Header Fields Too Large",
-                "",
-                format!("The request head is over {MAX_HEAD} bytes.\n"),
-            )));
-        }
-        let mut chunk = [0; 1024];
-        let read = stream.read(&mut chunk).await?;
-        if read == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-}
-
-/// Where the request head ends: just past its first `\r\n\r\n`.
-fn find_blank_line(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .map(|start| start + 4)
 }
 
 /// An upgrade request that passed every check.
-pub(crate) struct Upgrade {
+pub(crate) struct Accepted {
     /// The `Sec-WebSocket-Accept` value that answers the client's key.
     key: String,
-    /// The path asked for (`/`, `/tick`, `/chat`), without a query string.
+    /// The path asked for, without a query string.
     path: String,
 }
 
 /// Checks an upgrade request, rule by rule, and returns what the answer
 /// needs, or the refusal that explains which rule it broke.
-pub(crate) fn check(head: &[u8]) -> Result<Upgrade, Refusal> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    match request.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(Refusal::new(
-                "431 Request Header Fields Too Large",
-                "",
-                format!("The request has over {MAX_HEADERS} headers.\n"),
-            ));
-        }
-        _ => {
-            return Err(Refusal::new(
-                "400 Bad Request",
-                "",
-                "This is not an HTTP request.\n",
-            ));
-        }
-    }
-    let header = |name: &str| {
+pub(crate) fn check<B>(request: &Request<B>) -> Result<Accepted, Refusal> {
+    let header = |name: HeaderName| {
         request
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
     };
-    let has_token = |name: &str, token: &str| {
+    let has_token = |name: HeaderName, token: &str| {
         header(name).is_some_and(|value| {
             value
                 .split(',')
@@ -192,47 +208,41 @@ pub(crate) fn check(head: &[u8]) -> Result<Upgrade, Refusal> {
     };
 
     // 1. `GET`, over HTTP/1.1.
-    if request.method != Some("GET") {
+    if request.method() != Method::GET {
         return Err(Refusal::new(
-            "405 Method Not Allowed",
-            "Allow: GET\r\n",
+            StatusCode::METHOD_NOT_ALLOWED,
+            &[(hyper::header::ALLOW, "GET")],
             "A WebSocket handshake is a GET request.\n",
         ));
     }
-    if request.version != Some(1) {
+    if request.version() != Version::HTTP_11 {
         return Err(Refusal::new(
-            "400 Bad Request",
-            "",
+            StatusCode::BAD_REQUEST,
+            &[],
             "A WebSocket handshake needs HTTP/1.1.\n",
         ));
     }
     // 2. `Upgrade: websocket` and `Connection: Upgrade`: "switch protocols".
-    if !has_token("Upgrade", "websocket") || !has_token("Connection", "upgrade") {
+    if !has_token(UPGRADE, "websocket") || !has_token(CONNECTION, "upgrade") {
         return Err(Refusal::not_an_upgrade());
     }
     // 3. `Sec-WebSocket-Version: 13`, the only version there is (RFC 6455).
-    if header("Sec-WebSocket-Version") != Some("13") {
+    if header(SEC_WEBSOCKET_VERSION) != Some("13") {
         return Err(Refusal::new(
-            "426 Upgrade Required",
-            "Sec-WebSocket-Version: 13\r\n",
+            StatusCode::UPGRADE_REQUIRED,
+            &[(SEC_WEBSOCKET_VERSION, "13")],
             "This server speaks WebSocket version 13 (RFC 6455) only.\n",
         ));
     }
     // 4. `Sec-WebSocket-Key`: 16 random bytes, in base64.
-    match header("Sec-WebSocket-Key") {
-        Some(key) if is_valid_key(key) => Ok(Upgrade {
+    match header(SEC_WEBSOCKET_KEY) {
+        Some(key) if is_valid_key(key) => Ok(Accepted {
             key: derive_accept_key(key.as_bytes()),
-            path: request
-                .path
-                .unwrap_or("/")
-                .split('?')
-                .next()
-                .unwrap_or("/")
-                .to_string(),
+            path: request.uri().path().to_string(),
         }),
         _ => Err(Refusal::new(
-            "400 Bad Request",
-            "",
+            StatusCode::BAD_REQUEST,
+            &[],
             "Sec-WebSocket-Key must be 16 random bytes in base64 (24 characters).\n",
         )),
     }
@@ -258,12 +268,17 @@ mod tests {
     /// gives `Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=`.
     #[test]
     fn accept_key_matches_the_rfc_example() {
-        let request = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
-                        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-                        Sec-WebSocket-Version: 13\r\n\r\n";
-        let upgrade = check(request).ok().expect("a valid upgrade request");
-        assert_eq!(upgrade.key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-        assert_eq!(upgrade.path, "/chat");
+        let request = Request::get("/chat?room=1")
+            .header("Host", "server.example.com")
+            .header("Upgrade", "websocket")
+            .header("Connection", "keep-alive, Upgrade")
+            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("Sec-WebSocket-Version", "13")
+            .body(())
+            .unwrap();
+        let accepted = check(&request).ok().expect("a valid upgrade request");
+        assert_eq!(accepted.key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(accepted.path, "/chat");
     }
 
     /// Keys that are not 16 bytes of base64 are refused.

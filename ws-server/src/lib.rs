@@ -24,13 +24,15 @@
 //!
 //! ```
 //!
-//! and the server agrees to switch protocols:
+//! and the server agrees to switch protocols (hyper, which reads and answers
+//! the request here, writes header names in lower case):
 //!
 //! ```text
 //! HTTP/1.1 101 Switching Protocols
-//! Upgrade: websocket
-//! Connection: Upgrade
-//! Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+//! upgrade: websocket
+//! connection: Upgrade
+//! sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+//! date: Thu, 03 Dec 2026 13:18:22 GMT
 //!
 //! ```
 //!
@@ -57,7 +59,7 @@
 //!
 //! Where each part lives: this file accepts connections and shuts down;
 //! `connection.rs` is one connection's life (deadlines, close codes);
-//! `handshake.rs` the HTTP upgrade; `heartbeat.rs` the pings; `printer.rs`
+//! `handshake.rs` the HTTP upgrade, on hyper; `heartbeat.rs` the pings; `printer.rs`
 //! writes the `Received Message` lines and the log, which `log.rs` hands it.
 //!
 //! The log goes through `tracing`, on standard error. A peer's trouble (a
