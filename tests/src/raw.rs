@@ -26,23 +26,29 @@ pub async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
 /// Opens a TCP connection and performs the WebSocket handshake by hand,
 /// leaving the stream just after the server's `101 Switching Protocols`.
 pub async fn handshake(addr: SocketAddr) -> TcpStream {
+    let (stream, answer) = request_head(addr, UPGRADE).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{answer}"
+    );
+    stream
+}
+
+/// Writes `request` on a fresh connection to `addr` and reads the answer's
+/// status line and headers, up to the blank line, leaving the connection
+/// open just after them.
+pub async fn request_head(addr: SocketAddr, request: &str) -> (TcpStream, String) {
     let mut stream = within(TcpStream::connect(addr)).await.expect("connect");
-    within(stream.write_all(UPGRADE.as_bytes()))
+    within(stream.write_all(request.as_bytes()))
         .await
         .expect("write");
-    // Read the answer up to the blank line that ends its headers.
     let mut answer = Vec::new();
     while !answer.ends_with(b"\r\n\r\n") {
         let mut byte = [0; 1];
         within(stream.read_exact(&mut byte)).await.expect("read");
         answer.push(byte[0]);
     }
-    assert!(
-        answer.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
-    stream
+    (stream, String::from_utf8_lossy(&answer).into_owned())
 }
 
 /// A frame as a client must send it: `first` is the FIN bit and opcode

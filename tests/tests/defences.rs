@@ -104,6 +104,41 @@ async fn broken_upgrade_requests_get_http_errors() {
     server.shutdown().await;
 }
 
+/// A page from another site (Cross-Site WebSocket Hijacking) gets `403
+/// Forbidden`, saying which flag would let it in; a page from the server's
+/// own host, whatever its port, and a named `--allow-origin` get through.
+#[tokio::test]
+async fn websockets_from_other_sites_get_403() {
+    let options = ws_server::Options {
+        allow_origins: vec!["http://friend.example:8000".to_string()],
+        ..tests::ws_options()
+    };
+    let server = start_ws_server_with(options).await;
+    let from = |origin: &str| {
+        raw::UPGRADE.replace(
+            "Host: test\r\n",
+            &format!("Host: test:8765\r\nOrigin: {origin}\r\n"),
+        )
+    };
+    let answer = raw::exchange(server.addr, from("http://evil.example").as_bytes()).await;
+    assert_eq!(status_line(&answer), "HTTP/1.1 403 Forbidden", "{answer}");
+    assert!(
+        answer.ends_with(
+            "start the server with --allow-origin http://evil.example to accept them.\n"
+        ),
+        "{answer}"
+    );
+    for origin in ["http://test:8000", "http://friend.example:8000"] {
+        let (_upgraded, answer) = raw::request_head(server.addr, &from(origin)).await;
+        assert_eq!(
+            status_line(&answer),
+            "HTTP/1.1 101 Switching Protocols",
+            "{origin}: {answer}"
+        );
+    }
+    server.shutdown().await;
+}
+
 /// A peer that connects and never sends its request is dropped when the
 /// handshake deadline passes, so it cannot hold a socket.
 #[tokio::test(start_paused = true)]

@@ -144,7 +144,7 @@ async fn upgrade(
     // hold this task (and its socket) forever.
     let deadline = Duration::from_secs(options.handshake_timeout);
     let Ok(Some(Upgrade { stream, path })) =
-        tokio::time::timeout(deadline, handshake::accept(stream)).await
+        tokio::time::timeout(deadline, handshake::accept(stream, &options.allow_origins)).await
     else {
         return Ok(None);
     };

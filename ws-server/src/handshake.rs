@@ -25,13 +25,14 @@ use std::sync::Mutex;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
-    CONNECTION, CONTENT_TYPE, HeaderName, RETRY_AFTER, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
-    SEC_WEBSOCKET_VERSION, UPGRADE,
+    CONNECTION, CONTENT_TYPE, HOST, HeaderName, ORIGIN, RETRY_AFTER, SEC_WEBSOCKET_ACCEPT,
+    SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
+use hyper::http::uri::Authority;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::upgrade::Upgraded;
-use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -56,7 +57,7 @@ pub(crate) struct Upgrade {
 /// upgraded connection, or `None` once a refusal is sent (or the peer left,
 /// or sent something that is not HTTP). No deadline here: the caller sets
 /// one around the whole handshake.
-pub(crate) async fn accept<S>(stream: S) -> Option<Upgrade>
+pub(crate) async fn accept<S>(stream: S, allowed_origins: &[String]) -> Option<Upgrade>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -64,7 +65,7 @@ where
     // hyper has written the `101`.
     let agreed = Mutex::new(None);
     let answer = |mut request: Request<Incoming>| {
-        let response = match check(&request) {
+        let response = match check(&request, allowed_origins) {
             Ok(accepted) => {
                 let upgrade = hyper::upgrade::on(&mut request);
                 *agreed.lock().expect("not poisoned") = Some((upgrade, accepted.path));
@@ -191,8 +192,12 @@ pub(crate) struct Accepted {
 }
 
 /// Checks an upgrade request, rule by rule, and returns what the answer
-/// needs, or the refusal that explains which rule it broke.
-pub(crate) fn check<B>(request: &Request<B>) -> Result<Accepted, Refusal> {
+/// needs, or the refusal that explains which rule it broke. Pages from the
+/// `allowed_origins` may connect, beside those the Origin rule lets in.
+pub(crate) fn check<B>(
+    request: &Request<B>,
+    allowed_origins: &[String],
+) -> Result<Accepted, Refusal> {
     let header = |name: HeaderName| {
         request
             .headers()
@@ -235,17 +240,64 @@ pub(crate) fn check<B>(request: &Request<B>) -> Result<Accepted, Refusal> {
         ));
     }
     // 4. `Sec-WebSocket-Key`: 16 random bytes, in base64.
-    match header(SEC_WEBSOCKET_KEY) {
-        Some(key) if is_valid_key(key) => Ok(Accepted {
-            key: derive_accept_key(key.as_bytes()),
-            path: request.uri().path().to_string(),
-        }),
-        _ => Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            &[],
-            "Sec-WebSocket-Key must be 16 random bytes in base64 (24 characters).\n",
-        )),
+    let key = match header(SEC_WEBSOCKET_KEY) {
+        Some(key) if is_valid_key(key) => derive_accept_key(key.as_bytes()),
+        _ => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                &[],
+                "Sec-WebSocket-Key must be 16 random bytes in base64 (24 characters).\n",
+            ));
+        }
+    };
+    // 5. `Origin`: which page opened this WebSocket, if a browser did.
+    if let Some(origin) = header(ORIGIN) {
+        let host = header(HOST).unwrap_or_default();
+        if !origin_is_allowed(origin, host, allowed_origins) {
+            return Err(Refusal::new(
+                StatusCode::FORBIDDEN,
+                &[],
+                format!(
+                    "WebSockets from pages at {origin} are not accepted here; \
+                     start the server with --allow-origin {origin} to accept them.\n"
+                ),
+            ));
+        }
     }
+    Ok(Accepted {
+        key,
+        path: request.uri().path().to_string(),
+    })
+}
+
+/// Whether a page at `origin` (`http://localhost:8000`) may open a
+/// WebSocket on this server, reached at `host` (the `Host` header,
+/// `localhost:8765`).
+///
+/// A browser sends any page's WebSocket request with that page's `Origin`,
+/// and with the user's cookies for this server: without this check, any
+/// site the user visits could talk to the server as the user (Cross-Site
+/// WebSocket Hijacking). Unlike `fetch`, a WebSocket is not held to the
+/// same-origin policy; this check is the server's own. A page served from
+/// the same host name passes, whatever its port (so http-server's `/demo`
+/// reaches ws-server), as does any origin named with `--allow-origin`.
+/// Comparing with `Host` rather than a configured name keeps it right
+/// behind a load balancer, which passes `Host` on.
+fn origin_is_allowed(origin: &str, host: &str, allowed_origins: &[String]) -> bool {
+    let origin_host = origin
+        .parse::<Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned));
+    let server_host = host
+        .parse::<Authority>()
+        .ok()
+        .map(|authority| authority.host().to_owned());
+    let same_host =
+        matches!((origin_host, server_host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b));
+    same_host
+        || allowed_origins
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(origin))
 }
 
 /// Whether `key` is 16 bytes in base64: 22 characters of the base64
@@ -276,7 +328,7 @@ mod tests {
             .header("Sec-WebSocket-Version", "13")
             .body(())
             .unwrap();
-        let accepted = check(&request).ok().expect("a valid upgrade request");
+        let accepted = check(&request, &[]).ok().expect("a valid upgrade request");
         assert_eq!(accepted.key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(accepted.path, "/chat");
     }
@@ -292,6 +344,32 @@ mod tests {
             "dGhl*HNhbXBsZSBub25jZQ==",
         ] {
             assert!(!is_valid_key(bad), "{bad:?}");
+        }
+    }
+
+    /// A page on the server's own host may connect, from any port; another
+    /// site's page only when allowed by name; a non-browser sends no Origin.
+    #[test]
+    fn origins_from_the_served_host_or_the_allowed_list_pass() {
+        let allowed = ["http://example.com:8000".to_string()];
+        for (origin, host, expected) in [
+            ("http://localhost:8000", "localhost:8765", true),
+            ("http://LOCALHOST:8000", "localhost:8765", true),
+            ("http://127.0.0.1:8000", "127.0.0.1:8765", true),
+            ("http://[::1]:8000", "[::1]:8765", true),
+            ("https://app.example:443", "app.example", true),
+            ("http://example.com:8000", "localhost:8765", true),
+            ("http://example.com:9000", "localhost:8765", false),
+            ("http://evil.example", "localhost:8765", false),
+            ("http://localhost.evil.example", "localhost:8765", false),
+            ("null", "localhost:8765", false),
+            ("http://localhost:8000", "", false),
+        ] {
+            assert_eq!(
+                origin_is_allowed(origin, host, &allowed),
+                expected,
+                "{origin} at {host}"
+            );
         }
     }
 }

@@ -112,7 +112,7 @@ const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
 const PING_INTERVAL_SECS: u64 = 30;
 
 /// Choices a user makes on the command line (`ws-server --help` lists them).
-#[derive(Clone, Copy, Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
     /// Send each message back unchanged instead of "Server Response: m"
     /// (for conformance suites such as Autobahn)
@@ -142,6 +142,12 @@ pub struct Options {
     /// it the server exits anyway
     #[arg(long, default_value_t = SHUTDOWN_GRACE.as_secs())]
     pub shutdown_grace: u64,
+    /// Also accept WebSockets opened by pages from ORIGIN, such as
+    /// `http://example.com:8000` (repeatable). Without it, only pages from
+    /// the host this server is reached at may connect, and clients that send
+    /// no Origin (those that are not browsers)
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 impl Default for Options {
@@ -154,6 +160,7 @@ impl Default for Options {
             handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
             ping_interval: PING_INTERVAL_SECS,
             shutdown_grace: SHUTDOWN_GRACE.as_secs(),
+            allow_origins: Vec::new(),
         }
     }
 }
@@ -245,13 +252,15 @@ async fn serve_printing(
     let (stop, stopping) = watch::channel(());
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let max_connections = options.max_connections;
+    let grace = Duration::from_secs(options.shutdown_grace);
     let shared = Shared {
-        options,
         printer: if options.quiet {
             Printer::silent()
         } else {
             printer.clone()
         },
+        options: Arc::new(options),
         feed,
         room: Arc::default(),
         stop: stopping,
@@ -273,7 +282,7 @@ async fn serve_printing(
                             connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
                         }
                         Err(_) => {
-                            connections.spawn(refuse_busy(stream, options.max_connections));
+                            connections.spawn(refuse_busy(stream, max_connections));
                         }
                     }
                 }
@@ -298,7 +307,6 @@ async fn serve_printing(
     // ever. Past the grace period, the connections still open
     // are dropped along with `connections`, and the lines still waiting go
     // unprinted.
-    let grace = Duration::from_secs(options.shutdown_grace);
     if tokio::time::timeout(grace, finishing).await.is_err() {
         tracing::warn!(
             "Shut down after {grace:?} without finishing: a client did not close, \
@@ -310,7 +318,7 @@ async fn serve_printing(
 /// What every connection task gets a handle on.
 #[derive(Clone)]
 struct Shared {
-    options: Options,
+    options: Arc<Options>,
     /// Prints the `Received Message` lines (none with `--quiet`).
     printer: Printer,
     /// The feed `/tick` pushes.
