@@ -99,6 +99,11 @@ pub fn tls_certificate_path(certificate_line: &str) -> Option<&str> {
 pub const SPEAKS_TLS: &str =
     "This port speaks TLS: use https:// (or wss://) instead of http:// (or ws://).";
 
+/// What a client prints on standard error when it is given `--insecure`,
+/// before it connects, so that nobody forgets the flag is on.
+pub const INSECURE_WARNING: &str = "warning: --insecure: the server's certificate is not checked; \
+     anyone on the path could pretend to be it";
+
 /// The HTTP client's first line: `print(f"Status Code: {response.status_code}")`.
 pub fn status_code_line(status: u16) -> String {
     format!("Status Code: {status}")

@@ -16,11 +16,18 @@
 //! - Servers (`tls/server.rs`): [`ServerTlsOptions`], the flags
 //!   `--tls-cert`, `--tls-key` and `--self-signed`, and [`accept`], which
 //!   tells a TLS client from a plain one.
+//! - Clients (`tls/client.rs`): [`ClientTlsOptions`], the flags `--cacert`
+//!   and `--insecure`, and [`connect`], which turns every way a handshake
+//!   can fail into one clear sentence.
+//! - [`describe`] (`tls/describe.rs`): what `--verbose` prints about an
+//!   established connection.
 //!
 //! Everything uses rustls with the `ring` crypto provider, chosen explicitly
 //! by `provider()` rather than installed process-wide, so that nothing depends
 //! on which provider some other part of the program installed first.
 
+mod client;
+mod describe;
 mod server;
 
 use std::path::Path;
@@ -33,6 +40,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject};
 
+pub use client::{ClientTlsOptions, connect};
+pub use describe::describe;
 pub use server::{Accepted, ServerTls, ServerTlsOptions, accept};
 
 /// The cryptography every TLS config here is built with: ring's ciphers,

@@ -1,9 +1,9 @@
-//! Real connections on the loopback interface, one for each way a
-//! connection can succeed or fail, checking what a user would read.
+//! Real TLS handshakes on the loopback interface, one for each way a
+//! connection can succeed or fail, checking the sentence a user would read.
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,6 +29,16 @@ fn temp_file(text: &str) -> PathBuf {
 }
 
 /// A server with this certificate and key, read from files as `--tls-cert`
+/// and `--tls-key` would.
+fn server_with(cert_pem: &str, key_pem: &str) -> ServerTls {
+    let options = ServerTlsOptions {
+        tls_cert: Some(temp_file(cert_pem)),
+        tls_key: Some(temp_file(key_pem)),
+        self_signed: false,
+    };
+    options.load(HTTP1).unwrap().unwrap()
+}
+
 /// A server as `--self-signed` makes it.
 fn self_signed_server() -> ServerTls {
     let options = ServerTlsOptions {
@@ -36,6 +46,15 @@ fn self_signed_server() -> ServerTls {
         ..Default::default()
     };
     options.load(HTTP1).unwrap().unwrap()
+}
+
+/// A client config trusting only `server`'s certificate, as `--cacert` does.
+fn trusting(server: &ServerTls) -> Arc<rustls::ClientConfig> {
+    let options = ClientTlsOptions {
+        cacert: Some(server.certificate_path().to_path_buf()),
+        insecure: false,
+    };
+    options.client_config(HTTP1).unwrap()
 }
 
 /// Listens on a free loopback port and hands its first connection to `serve`.
@@ -52,11 +71,192 @@ where
     port
 }
 
+/// Starts `server` on a free port, accepting one connection with [`accept`].
+async fn start(server: ServerTls) -> u16 {
+    listen(|stream| async move {
+        if let Ok(Accepted::Tls(mut stream)) = accept(&server, stream).await {
+            // Hold the connection until the client closes it.
+            let _ = stream.read(&mut [0; 1]).await;
+        }
+    })
+    .await
+}
+
 /// Connects to `port` on the loopback interface as `host`, with `config`:
+/// the handshake's result, or its error as one line.
+async fn handshake(
+    port: u16,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let url = format!("https://{host}:{port}");
+    connect(stream, host, config, &url)
+        .await
+        .map_err(|err| format!("{err:#}"))
+}
+
 /// With `--cacert` naming the self-signed server's file, the handshake
+/// succeeds, and `--verbose`'s lines show what was agreed and with whom.
+#[tokio::test]
+async fn a_trusted_self_signed_server_is_reached() {
+    within(async {
+        let server = self_signed_server();
+        for host in ["localhost", "127.0.0.1"] {
+            let port = start(server.clone()).await;
+            let stream = handshake(port, host, trusting(&server)).await.unwrap();
+            let lines = describe(stream.get_ref().1);
+            assert_eq!(lines[0], "* TLS version: TLSv1.3");
+            assert!(
+                lines[1].starts_with("* TLS cipher suite: TLS13_"),
+                "{lines:?}"
+            );
+            assert_eq!(lines[2], "* TLS ALPN protocol: http/1.1");
+            assert_eq!(lines[3], "* TLS server certificate subject: CN=localhost");
+            assert_eq!(lines[4], "* TLS server certificate issuer: CN=localhost");
+            assert!(lines[5].starts_with("* TLS server certificate valid from: "));
+            assert!(lines[6].starts_with("* TLS server certificate valid until: "));
+        }
+    })
+    .await;
+}
+
 /// With the system's roots only, a self-signed certificate is not trusted,
+/// and the error says both ways out.
+#[tokio::test]
+async fn an_untrusted_certificate_says_how_to_trust_it() {
+    within(async {
+        let port = start(self_signed_server()).await;
+        let system = ClientTlsOptions::default().client_config(HTTP1).unwrap();
+        let err = handshake(port, "localhost", system).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "https://localhost:{port}: the server's certificate is not trusted \
+                 (no trusted certificate issued it); trust it with --cacert FILE, \
+                 or skip the check with --insecure"
+            )
+        );
+    })
+    .await;
+}
+
 /// Trusting another server's certificate of the same name (an old
+/// `--self-signed` file, say) is refused the same way: it did not sign this one.
+#[tokio::test]
+async fn another_certificate_of_the_same_name_is_not_trusted() {
+    within(async {
+        let port = start(self_signed_server()).await;
+        let old = trusting(&self_signed_server());
+        let err = handshake(port, "localhost", old).await.unwrap_err();
+        assert!(
+            err.contains("the server's certificate is not trusted"),
+            "{err}"
+        );
+    })
+    .await;
+}
+
+/// `--insecure` reaches a server whose certificate nobody trusts.
+#[tokio::test]
+async fn insecure_skips_the_check() {
+    within(async {
+        let port = start(self_signed_server()).await;
+        let options = ClientTlsOptions {
+            cacert: None,
+            insecure: true,
+        };
+        let config = options.client_config(HTTP1).unwrap();
+        handshake(port, "localhost", config).await.unwrap();
+    })
+    .await;
+}
+
+/// A certificate for another name is refused, naming the host asked for.
+#[tokio::test]
+async fn a_certificate_for_another_name_is_refused() {
+    within(async {
+        let (cert, key) = self_signed(&["example.test"]).unwrap();
+        let server = server_with(&cert, &key);
+        let port = start(server.clone()).await;
+        let err = handshake(port, "localhost", trusting(&server))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "https://localhost:{port}: the server's certificate is not valid for localhost \
+                 (it names DnsName(\"example.test\"))"
+            )
+        );
+    })
+    .await;
+}
+
+/// An expired certificate is refused, with the day it expired.
+#[tokio::test]
+async fn an_expired_certificate_is_refused() {
+    within(async {
+        const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+        let now = SystemTime::now();
+        let (cert, key) = self_signed_valid(&["localhost"], now - 30 * DAY, now - DAY).unwrap();
+        let server = server_with(&cert, &key);
+        let port = start(server.clone()).await;
+        let err = handshake(port, "localhost", trusting(&server))
+            .await
+            .unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "https://localhost:{port}: the server's certificate expired on "
+            )),
+            "{err}"
+        );
+    })
+    .await;
+}
+
 /// A plain HTTP server answers the ClientHello with `400 Bad Request`,
+/// which is not TLS, and the error says which mistake that suggests.
+#[tokio::test]
+async fn a_plain_server_did_not_answer_in_tls() {
+    within(async {
+        let port = listen(|mut stream| async move {
+            let _ = stream.read(&mut [0; 1024]).await;
+            let answer = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+            let _ = stream.write_all(answer.as_bytes()).await;
+        })
+        .await;
+        let config = trusting(&self_signed_server());
+        let err = handshake(port, "localhost", config).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "https://localhost:{port} did not answer in TLS: \
+                 is it a plain http:// (or ws://) server?"
+            )
+        );
+    })
+    .await;
+}
+
+/// A server that closes without a word is said to have closed the connection.
+#[tokio::test]
+async fn a_server_that_closes_during_the_handshake() {
+    within(async {
+        let port = listen(|mut stream| async move {
+            let _ = stream.read(&mut [0; 1024]).await;
+        })
+        .await;
+        let config = trusting(&self_signed_server());
+        let err = handshake(port, "localhost", config).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!("https://localhost:{port} closed the connection during the TLS handshake")
+        );
+    })
+    .await;
+}
+
 /// A plain HTTP request at a TLS port gets a readable 400 that says to use
 /// https://, and `accept` reports the connection refused.
 #[tokio::test]
