@@ -333,7 +333,7 @@ fn self_signed_writes_only_the_certificate() {
     assert_eq!(crate::tls_certificate_path(&line), Some(path.as_str()));
 }
 
-/// Mistakes in `--tls-cert` and `--tls-key` are one line naming the file.
+/// Mistakes in `--tls-cert`, `--tls-key` and `--cacert` are one line naming the file.
 #[test]
 fn bad_certificate_files_are_named() {
     let (cert, key) = self_signed(&["localhost"]).unwrap();
@@ -362,6 +362,12 @@ fn bad_certificate_files_are_named() {
         format!("the key in {o} does not match the certificate in {c}")
     );
     assert!(ServerTlsOptions::default().load(HTTP1).unwrap().is_none());
+    let cacert = ClientTlsOptions {
+        cacert: Some(key.clone()),
+        insecure: false,
+    };
+    let err = cacert.client_config(HTTP1).err().unwrap();
+    assert_eq!(format!("{err:#}"), format!("{k} holds no certificate"));
 }
 
 /// The flags' rules: a certificate needs its key, and `--self-signed`
