@@ -12,6 +12,7 @@ pub mod cli;
 pub mod feed;
 pub mod server;
 pub mod tap;
+pub mod tls;
 pub mod transcript;
 pub mod url;
 
@@ -71,6 +72,37 @@ pub fn ws_server_started(url: &str) -> String {
 pub fn listening_url(started_line: &str) -> Option<&str> {
     started_line.rsplit_once(LISTENING_ON).map(|(_, url)| url)
 }
+
+/// What joins the words of the certificate line and the path it names.
+const TLS_CERTIFICATE: &str = "TLS certificate: ";
+
+/// The line a TLS server prints after its started line, naming the file
+/// that holds its certificate and telling a reader how to trust it:
+/// "TLS certificate: PATH (trust it with --cacert PATH)".
+pub fn tls_certificate_line(path: &std::path::Path) -> String {
+    let path = path.display();
+    format!("{TLS_CERTIFICATE}{path} (trust it with --cacert {path})")
+}
+
+/// The path in a certificate line, for whatever starts a server with
+/// `--self-signed` and must then trust it (tests, benchmarks), as
+/// [`listening_url`] finds the URL in a started line.
+pub fn tls_certificate_path(certificate_line: &str) -> Option<&str> {
+    let rest = certificate_line.strip_prefix(TLS_CERTIFICATE)?;
+    rest.split_once(" (trust it with").map(|(path, _)| path)
+}
+
+/// The one-line body of the `400 Bad Request` a TLS server sends to a
+/// client that spoke plain HTTP to it (`curl http://` at an https:// port).
+/// Beyond the article, which has no TLS. Clients recognise it to say the
+/// same thing in their own error.
+pub const SPEAKS_TLS: &str =
+    "This port speaks TLS: use https:// (or wss://) instead of http:// (or ws://).";
+
+/// What a client prints on standard error when it is given `--insecure`,
+/// before it connects, so that nobody forgets the flag is on.
+pub const INSECURE_WARNING: &str = "warning: --insecure: the server's certificate is not checked; \
+     anyone on the path could pretend to be it";
 
 /// The HTTP client's first line: `print(f"Status Code: {response.status_code}")`.
 pub fn status_code_line(status: u16) -> String {
@@ -141,5 +173,18 @@ mod tests {
         );
         assert!(ws_server_started("ws://x").starts_with("WebSocket server started."));
         assert_eq!(listening_url(&line), Some("http://127.0.0.1:8000"));
+    }
+
+    /// The certificate line says how to trust the file it names, and the
+    /// path can be read back from it.
+    #[test]
+    fn certificate_line_names_the_file_twice() {
+        let line = tls_certificate_line(std::path::Path::new("/tmp/a b.pem"));
+        assert_eq!(
+            line,
+            "TLS certificate: /tmp/a b.pem (trust it with --cacert /tmp/a b.pem)"
+        );
+        assert_eq!(tls_certificate_path(&line), Some("/tmp/a b.pem"));
+        assert_eq!(tls_certificate_path("HTTP server started."), None);
     }
 }
