@@ -284,6 +284,31 @@ chromium_demo_page() {
         grep -q "^chat: guest-[0-9]*: hello from Chromium$" <<< "$shown"
 }
 
+# ws-server's Origin rule, in headless Chromium (browser/origin.js): a page
+# from the host ws-server is reached at opens its WebSocket; a page from
+# another site (other.test, mapped to 127.0.0.1) is refused with 403, until
+# ws-server is started with --allow-origin for it.
+chromium_origin_check() {
+    local url http ws other outcome
+    start_server http http-server || return 1
+    http=$url
+    other=${http/127.0.0.1/other.test}
+    start_server ws ws-server || return 1
+    ws=$url
+    outcome=$(origin_check "$http/" "$ws") || return 1
+    expect "$outcome" "open" "a page from 127.0.0.1" || return 1
+    outcome=$(origin_check "$other/" "$ws") || return 1
+    expect "$outcome" "refused" "a page from other.test" || return 1
+    start_server ws-allowing ws-server --allow-origin "$other" || return 1
+    outcome=$(origin_check "$other/" "$url") || return 1
+    expect "$outcome" "open" "a page from other.test, allowed by --allow-origin"
+}
+
+# origin_check PAGE WS: opens a WebSocket to WS from PAGE in Chromium.
+origin_check() {
+    NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/origin.js" "$@"
+}
+
 # The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,
 # compared with autobahn/expected-results.json.
 autobahn_to_ws_server() {
@@ -318,6 +343,7 @@ check "curl GET and HEAD -> http-server" curl_to_http_server
 check "websocat text and binary -> ws-server" websocat_to_ws_server
 check "headless Chromium -> ws-server" chromium_to_ws_server
 check "headless Chromium -> /demo (http-server and ws-server)" chromium_demo_page
+check "headless Chromium: Origin allowed and refused -> ws-server" chromium_origin_check
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"

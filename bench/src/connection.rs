@@ -96,7 +96,7 @@ async fn open_websocket(
 ) -> anyhow::Result<tokio_tungstenite::WebSocketStream<TcpStream>> {
     let config = WebSocketConfig::default().read_buffer_size(4096);
     let uri = common::url::parse(url, "ws")?;
-    let stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
+    let stream = TcpStream::connect(common::url::host_and_port(&uri)).await?;
     let (mut ws, _) =
         tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
     ws.send(Message::Ping("hi".into())).await?;
@@ -112,7 +112,7 @@ async fn open_websocket(
 /// headers up to the blank line); the events that follow are left unread.
 async fn open_event_stream(url: &str) -> anyhow::Result<BufReader<TcpStream>> {
     let uri = common::url::parse(url, "http")?;
-    let mut stream = TcpStream::connect(common::url::host_and_port(&uri, 80)).await?;
+    let mut stream = TcpStream::connect(common::url::host_and_port(&uri)).await?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
         uri.path(),

@@ -194,7 +194,7 @@ async fn ws_connect(
     message: &str,
 ) -> anyhow::Result<(WebSocketStream<TcpStream>, Utf8Bytes)> {
     let uri = common::url::parse(url, "ws")?;
-    let stream = TcpStream::connect(common::url::host_and_port(&uri, 80))
+    let stream = TcpStream::connect(common::url::host_and_port(&uri))
         .await
         .with_context(|| format!("could not connect to {url}"))?;
     stream.set_nodelay(true)?;

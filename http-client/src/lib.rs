@@ -102,7 +102,7 @@ impl Connection {
         uri: &Uri,
         watch: impl Watch + Send + Unpin + 'static,
     ) -> anyhow::Result<Self> {
-        let (host, port) = common::url::host_and_port(uri, 80);
+        let (host, port) = common::url::host_and_port(uri);
 
         // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
         let stream = TcpStream::connect((host, port)).await.with_context(|| {

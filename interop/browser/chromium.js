@@ -1,10 +1,11 @@
 // Launches Debian's Chromium, headless, through playwright-core (which
 // downloads no browser of its own), with the background services that
 // would reach for the network turned off: the machine running the interop
-// suite may have none. Shared by check.js and demo.js.
+// suite may have none. Shared by check.js, demo.js and origin.js, which
+// adds flags of its own (`extraArgs`).
 const { chromium } = require("playwright-core");
 
-function launch() {
+function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -14,6 +15,7 @@ function launch() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...extraArgs,
     ],
   });
 }

@@ -1,7 +1,8 @@
 //! Helpers for the integration tests in `tests/tests/`: start a server inside
 //! the test process on a free port (`in_process.rs`), or start the real
 //! programs and read what they print (`process.rs`), then talk to a server
-//! as a WebSocket client (`ws.rs`) or byte by byte (`raw.rs`).
+//! as a WebSocket client (`ws.rs`) or byte by byte (`raw.rs`), over TLS
+//! with certificates made for the test (`certs.rs`).
 //!
 //! Run the tests with `cargo test --workspace`.
 //!
@@ -11,6 +12,7 @@
 //! itself (a started line, a reply, an exit), and every such wait is bounded
 //! by [`TIMEOUT`], so a bug fails a test quickly instead of hanging it.
 
+pub mod certs;
 mod in_process;
 mod process;
 pub mod raw;

@@ -197,7 +197,7 @@ async fn connect(
     counters: Counters,
 ) -> anyhow::Result<Connection> {
     let uri = common::url::parse(url, "ws")?;
-    let (host, port) = common::url::host_and_port(&uri, 80);
+    let (host, port) = common::url::host_and_port(&uri);
     let handshake = async {
         let stream = TcpStream::connect((host, port)).await.with_context(|| {
             format!(

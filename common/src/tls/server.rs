@@ -81,6 +81,15 @@ pub struct ServerTls {
     certificate_path: PathBuf,
 }
 
+/// Shows where the certificate is; the key and config stay out of logs.
+impl std::fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerTls")
+            .field("certificate_path", &self.certificate_path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServerTls {
     /// TLS with a certificate chain and key read from PEM files.
     fn from_files(cert_path: &Path, key_path: &Path, alpn: &[&[u8]]) -> anyhow::Result<Self> {
