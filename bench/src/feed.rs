@@ -56,8 +56,17 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let poll = Method::Poll {
         interval: settings.interval,
     };
-    let push =
-        async { ws_client::follow(&tick, count, timeout, false, &mut std::io::sink()).await };
+    let push = async {
+        ws_client::follow(
+            &tick,
+            count,
+            timeout,
+            false,
+            &Default::default(),
+            &mut std::io::sink(),
+        )
+        .await
+    };
     let (poll, long_poll, stream, push) = tokio::join!(
         over_http(poll),
         over_http(Method::LongPoll),

@@ -197,7 +197,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 quiet: true,
                 ..ws_server::Options::default()
             };
-            ws_server::run(common::DEFAULT_HOST, 0, options, tick_interval).await?;
+            ws_server::run(
+                common::DEFAULT_HOST,
+                0,
+                options,
+                &Default::default(),
+                tick_interval,
+            )
+            .await?;
         }
     }
     Ok(())

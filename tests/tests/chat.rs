@@ -242,7 +242,9 @@ async fn ws_client_shows_the_room_while_waiting_for_input() {
     let (mut sink, mut printed) = LineSink::new();
     let session = tokio::spawn({
         let url = url.clone();
-        async move { ws_client::session(&url, lines, &mut sink, TIMEOUT, false).await }
+        async move {
+            ws_client::session(&url, lines, &mut sink, TIMEOUT, false, &Default::default()).await
+        }
     });
     let mut expect_printed = async |expected: &str| {
         assert_eq!(within(printed.recv()).await.expect("a line"), expected);

@@ -344,7 +344,15 @@ async fn ws_client_answers_pings_while_waiting_for_input() {
     let url = format!("ws://{}", listener.local_addr().unwrap());
     let (typed, lines) = mpsc::channel(1);
     let session = tokio::spawn(async move {
-        ws_client::session(&url, lines, &mut Vec::new(), TIMEOUT, false).await
+        ws_client::session(
+            &url,
+            lines,
+            &mut Vec::new(),
+            TIMEOUT,
+            false,
+            &Default::default(),
+        )
+        .await
     });
 
     let (stream, _) = within(listener.accept()).await.unwrap();

@@ -132,7 +132,15 @@ async fn websocket_push_asks_once() {
     let (mut sink, printed) = LineSink::new();
     let url = format!("{}/tick", server.ws_url());
     let client = tokio::spawn(async move {
-        ws_client::follow(&url, Some(TICKS), TIMEOUT, false, &mut sink).await
+        ws_client::follow(
+            &url,
+            Some(TICKS),
+            TIMEOUT,
+            false,
+            &Default::default(),
+            &mut sink,
+        )
+        .await
     });
     assert_eq!(feed_ticks_to(&server.feed, printed).await, 1);
     within(client).await.unwrap().expect("follow");

@@ -34,6 +34,7 @@ async fn client_session_prints_the_article_lines() {
         &mut out,
         TIMEOUT,
         false,
+        &Default::default(),
     ))
     .await
     .expect("session");

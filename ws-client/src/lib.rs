@@ -24,21 +24,19 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+mod dial;
+
 use anyhow::{Context, bail};
 use common::feed::{Delivery, Tick};
-use common::tap::{Counters, Tap};
-use common::transcript::{Protocol, Transcript};
+use common::tap::Counters;
+use common::tls::ClientTlsOptions;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// The client's end of the connection, after the handshake. Its bytes go
-/// past the `--verbose` transcript and a byte counter.
-type Connection = WebSocketStream<Tap<TcpStream, (Transcript, Counters)>>;
+use crate::dial::Connection;
 
 /// Lines of input, as they are typed (or piped in).
 pub type Lines = mpsc::Receiver<io::Result<String>>;
@@ -47,8 +45,14 @@ pub type Lines = mpsc::Receiver<io::Result<String>>;
 /// standard output. `timeout` bounds the connection and each wait for a reply,
 /// never the wait for the user to type. With `verbose`, standard error shows
 /// what crossed the wire: the upgrade request, the 101, then each frame.
-pub async fn run(url: &str, timeout: Duration, verbose: bool) -> anyhow::Result<()> {
-    session(url, stdin_lines(), &mut io::stdout(), timeout, verbose).await
+/// `tls` says whom to trust when `url` is `wss://`.
+pub async fn run(
+    url: &str,
+    timeout: Duration,
+    verbose: bool,
+    tls: &ClientTlsOptions,
+) -> anyhow::Result<()> {
+    session(url, stdin_lines(), &mut io::stdout(), timeout, verbose, tls).await
 }
 
 /// Reads standard input on a thread of its own and passes each line on.
@@ -81,10 +85,13 @@ pub async fn session(
     out: &mut impl Write,
     timeout: Duration,
     verbose: bool,
+    tls: &ClientTlsOptions,
 ) -> anyhow::Result<()> {
-    let mut ws = connect(url, timeout, verbose, Counters::default()).await?;
+    let inside = Counters::default();
+    let (mut ws, socket) = connect(url, timeout, verbose, tls, inside.clone()).await?;
     let result = converse(url, &mut ws, lines, out, timeout).await;
     close(ws, timeout).await;
+    report_tls(verbose, &socket, &inside);
     result
 }
 
@@ -101,10 +108,11 @@ pub async fn follow(
     count: Option<u64>,
     timeout: Duration,
     verbose: bool,
+    tls: &ClientTlsOptions,
     out: &mut impl Write,
 ) -> anyhow::Result<Delivery> {
     let counters = Counters::default();
-    let mut ws = connect(url, timeout, verbose, counters.clone()).await?;
+    let (mut ws, socket) = connect(url, timeout, verbose, tls, counters.clone()).await?;
     // One request, the upgrade, on one connection.
     let mut delivery = Delivery::new(1, 1);
     let result = async {
@@ -116,6 +124,7 @@ pub async fn follow(
     }
     .await;
     close(ws, timeout).await;
+    report_tls(verbose, &socket, &counters);
     result?;
     (delivery.sent, delivery.received) = counters.read();
     writeln!(out, "{}", delivery.summary())?;
@@ -189,39 +198,24 @@ async fn converse(
     Ok(())
 }
 
-/// Opens the TCP connection and performs the HTTP upgrade handshake.
+/// Opens the connection (`dial.rs`), within `timeout`.
 async fn connect(
     url: &str,
     timeout: Duration,
     verbose: bool,
-    counters: Counters,
-) -> anyhow::Result<Connection> {
-    let uri = common::url::parse(url, "ws")?;
-    let (host, port) = common::url::host_and_port(&uri);
-    let handshake = async {
-        let stream = TcpStream::connect((host, port)).await.with_context(|| {
-            format!(
-                "could not connect to {url} (is the server running? \
-                 start it with `cargo run -p ws-server`)"
-            )
-        })?;
-        // Send each small frame at once, rather than letting Nagle's
-        // algorithm wait in case more data follows.
-        stream.set_nodelay(true)?;
-        let watch = (Transcript::new(Protocol::WebSocket, verbose), counters);
-        let stream = Tap::new(stream, watch);
-        // tungstenite's errors name their cause in their own text (and again
-        // as their `source`), so the text alone says it once.
-        let (ws, _response) = tokio_tungstenite::client_async(url, stream)
-            .await
-            .map_err(|err| {
-                anyhow::anyhow!(
-                    "{url} did not accept the WebSocket handshake (is it a WebSocket server?): {err}"
-                )
-            })?;
-        anyhow::Ok(ws)
-    };
-    common::cli::within(timeout, || format!("no answer from {url}"), handshake).await
+    tls: &ClientTlsOptions,
+    inside: Counters,
+) -> anyhow::Result<(Connection, Option<Counters>)> {
+    let connecting = dial::connect(url, verbose, tls, inside);
+    common::cli::within(timeout, || format!("no answer from {url}"), connecting).await
+}
+
+/// With `verbose`, over TLS (`socket` counts its bytes): what TLS cost on
+/// the socket, beside what went inside it.
+fn report_tls(verbose: bool, socket: &Option<Counters>, inside: &Counters) {
+    if let (true, Some(socket)) = (verbose, socket) {
+        eprintln!("{}", dial::tls_cost(socket, inside));
+    }
 }
 
 /// Waits for the next line of input while still reading the socket.

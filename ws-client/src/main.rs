@@ -22,8 +22,8 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The WebSocket URL to connect to (plain ws://); its path picks the mode
-    /// (--help lists the paths)
+    /// The WebSocket URL to connect to (ws://, or wss:// over TLS); its path
+    /// picks the mode (--help lists the paths)
     #[arg(default_value = common::DEFAULT_WS_URL)]
     url: String,
     /// Seconds to wait for the connection, and for each reply, before giving
@@ -37,6 +37,8 @@ struct Args {
     /// At /tick only, stop after this many ticks (and say what they cost)
     #[arg(long)]
     count: Option<u64>,
+    #[command(flatten)]
+    tls: common::tls::ClientTlsOptions,
 }
 
 /// The feed's path on ws-server, which the client follows rather than talks to.
@@ -53,13 +55,13 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let (url, timeout, verbose) = (args.url.as_str(), args.timeout, args.verbose);
     if is_feed(args)? {
         let mut out = std::io::stdout();
-        ws_client::follow(url, args.count, timeout, verbose, &mut out)
+        ws_client::follow(url, args.count, timeout, verbose, &args.tls, &mut out)
             .await
             .map(drop)
     } else {
         // The echo and the room are the same conversation on this side; only
         // the server tells them apart.
-        ws_client::run(url, timeout, verbose).await
+        ws_client::run(url, timeout, verbose, &args.tls).await
     }
 }
 
@@ -70,7 +72,8 @@ fn is_feed(args: &Args) -> anyhow::Result<bool> {
     let feed = uri.path() == FEED_PATH;
     if args.count.is_some() && !feed {
         // The URL to suggest instead: the same server, at the feed's path.
-        let server = format!("ws://{}", uri.authority().map_or("", |a| a.as_str()));
+        let scheme = uri.scheme_str().unwrap_or("ws");
+        let server = format!("{scheme}://{}", uri.authority().map_or("", |a| a.as_str()));
         let only = format!("when following the feed ({server}{FEED_PATH})");
         return Err(common::cli::flag_does_not_apply(
             "--count", &only, &args.url,

@@ -26,6 +26,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::chat::Member;
+use common::tls::{Accepted, ServerTls};
+
 use crate::handshake::{self, Refusal, Upgrade};
 use crate::heartbeat::Heartbeat;
 use crate::printer::Printer;
@@ -53,10 +55,21 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Past the connection cap: read the client's request (briefly) and answer
 /// `503 Service Unavailable`, so it learns why rather than seeing a reset.
-pub(crate) async fn refuse_busy(stream: TcpStream, limit: usize) {
+/// Over TLS, the answer too needs a TLS handshake first.
+pub(crate) async fn refuse_busy(stream: TcpStream, limit: usize, tls: Option<ServerTls>) {
     tracing::debug!("{limit} connections already: answering 503");
     // Whatever it asked for, the answer is the same.
-    let answer = handshake::refuse(stream, Refusal::busy(limit));
+    let refusal = Refusal::busy(limit);
+    let answer = async {
+        match &tls {
+            None => handshake::refuse(stream, refusal).await,
+            Some(tls) => {
+                if let Ok(Accepted::Tls(stream)) = common::tls::accept(tls, stream).await {
+                    handshake::refuse(stream, refusal).await;
+                }
+            }
+        }
+    };
     let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
 }
 
@@ -143,13 +156,28 @@ async fn upgrade(
     // A peer that connects but never finishes its request would otherwise
     // hold this task (and its socket) forever.
     let deadline = Duration::from_secs(options.handshake_timeout);
-    let Ok(Some(Upgrade { stream, path })) =
-        tokio::time::timeout(deadline, handshake::accept(stream, &options.allow_origins)).await
-    else {
+    // Boxed: the handshake's state (hyper's connection, TLS's buffers) is
+    // large and needed only until the `101`, so it lives on the heap for
+    // that long rather than in every connection's future for good.
+    let opening = Box::pin(open(stream, options));
+    let Ok(Some(Upgrade { stream, path })) = tokio::time::timeout(deadline, opening).await else {
         return Ok(None);
     };
     let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config(options))).await;
     Ok(Some((ws, path)))
+}
+
+/// The TLS handshake, if this server speaks TLS, then the HTTP upgrade
+/// inside it: `wss://` is the same WebSocket as `ws://`, in TLS records.
+async fn open(stream: TcpStream, options: &Options) -> Option<Upgrade> {
+    let origins = &options.allow_origins;
+    let Some(tls) = &options.tls else {
+        return handshake::accept(stream, origins).await;
+    };
+    match common::tls::accept(tls, stream).await {
+        Ok(Accepted::Tls(stream)) => handshake::accept(stream, origins).await,
+        Ok(Accepted::Refused) | Err(_) => None,
+    }
 }
 
 /// What a connection does after the handshake, chosen by the path it asked for.

@@ -90,6 +90,7 @@ use std::time::Duration;
 
 use common::feed::Feed;
 use common::server::SHUTDOWN_GRACE;
+use common::tls::{ServerTls, ServerTlsOptions};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -148,6 +149,10 @@ pub struct Options {
     /// no Origin (those that are not browsers)
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// TLS, once loaded (`wss://`); `None` for plain `ws://`. The flags
+    /// that choose it are `common::tls::ServerTlsOptions`.
+    #[arg(skip)]
+    pub tls: Option<ServerTls>,
 }
 
 impl Default for Options {
@@ -161,12 +166,13 @@ impl Default for Options {
             ping_interval: PING_INTERVAL_SECS,
             shutdown_grace: SHUTDOWN_GRACE.as_secs(),
             allow_origins: Vec::new(),
+            tls: None,
         }
     }
 }
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
-/// a feed that ticks every `tick_interval`.
+/// a feed that ticks every `tick_interval`, over TLS if `tls` asks for it.
 ///
 /// It starts the printing thread first and sends the log through it (see
 /// `printer.rs` and `log.rs`), and stops it last, so that everything the server printed
@@ -174,9 +180,13 @@ impl Default for Options {
 pub async fn run(
     host: &str,
     port: u16,
-    options: Options,
+    mut options: Options,
+    tls: &ServerTlsOptions,
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
+    // `http/1.1` is the protocol a WebSocket upgrade is asked in, and the
+    // one ALPN names in the TLS handshake.
+    options.tls = tls.load(&[b"http/1.1"])?;
     let printer = Printer::start();
     log::log_through(&printer);
     let served = listen_and_serve(host, port, options, tick_interval, &printer).await;
@@ -195,9 +205,13 @@ async fn listen_and_serve(
     raise_open_file_limit();
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
-    let url = format!("ws://{}", listener.local_addr()?);
+    let scheme = if options.tls.is_some() { "wss" } else { "ws" };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     // print("WebSocket server started.")
     println!("{}", common::ws_server_started(&url));
+    if let Some(tls) = &options.tls {
+        println!("{}", tls.certificate_line());
+    }
     let feed = Feed::ticking(tick_interval);
     serve_printing(listener, options, feed, shutdown, printer).await;
     Ok(())
@@ -253,6 +267,7 @@ async fn serve_printing(
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let max_connections = options.max_connections;
+    let tls = options.tls.clone();
     let grace = Duration::from_secs(options.shutdown_grace);
     let shared = Shared {
         printer: if options.quiet {
@@ -282,7 +297,7 @@ async fn serve_printing(
                             connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
                         }
                         Err(_) => {
-                            connections.spawn(refuse_busy(stream, max_connections));
+                            connections.spawn(refuse_busy(stream, max_connections, tls.clone()));
                         }
                     }
                 }

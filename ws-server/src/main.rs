@@ -28,12 +28,21 @@ struct Args {
     tick_interval: Duration,
     #[command(flatten)]
     options: ws_server::Options,
+    #[command(flatten)]
+    tls: common::tls::ServerTlsOptions,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
     common::cli::exit_code(
-        ws_server::run(&args.host, args.port, args.options, args.tick_interval).await,
+        ws_server::run(
+            &args.host,
+            args.port,
+            args.options,
+            &args.tls,
+            args.tick_interval,
+        )
+        .await,
     )
 }
