@@ -174,6 +174,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_deadline() {
     let options = Options {
         header_timeout: 1,
         shutdown_grace: 3,
+        tls: None,
     };
     let server = start_http_server_with(options).await;
     let mut idle = within(TcpStream::connect(server.addr)).await.unwrap();
@@ -202,8 +203,9 @@ async fn shutdown_is_bounded_despite_a_half_sent_request() {
     let options = Options {
         header_timeout: 100,
         shutdown_grace: 3,
+        tls: None,
     };
-    let server = start_http_server_with(options).await;
+    let server = start_http_server_with(options.clone()).await;
     let mut slow = within(TcpStream::connect(server.addr)).await.unwrap();
     within(slow.write_all(b"GET / HTTP/1.1\r\n")).await.unwrap();
     // The kernel queues connections in the order they arrive and the server
@@ -244,6 +246,7 @@ async fn shutdown_closes_idle_connections_and_stops_listening() {
     let options = Options {
         header_timeout: 100,
         shutdown_grace: 200,
+        tls: None,
     };
     let server = start_http_server_with(options).await;
     let addr = server.addr;
