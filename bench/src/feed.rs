@@ -50,7 +50,16 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let over_http = |method| {
         let url = http.clone();
         async move {
-            http_client::follow(&url, method, count, timeout, false, &mut std::io::sink()).await
+            http_client::follow(
+                &url,
+                method,
+                count,
+                &Default::default(),
+                timeout,
+                false,
+                &mut std::io::sink(),
+            )
+            .await
         }
     };
     let poll = Method::Poll {

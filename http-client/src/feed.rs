@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use common::feed::{Delivery, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
-use common::tap::Counters;
-use common::transcript::{Protocol, Transcript};
+use common::tls::ClientTlsOptions;
 use http_body_util::BodyExt;
 use hyper::StatusCode;
 
@@ -59,20 +58,21 @@ pub enum Method {
 /// from that path).
 ///
 /// `timeout` bounds the connection and each wait for an answer, beyond the
-/// time a long poll is meant to wait or a stream to be quiet.
+/// time a long poll is meant to wait or a stream to be quiet. At an
+/// `https://` URL, `tls` says which certificates to trust, and the bytes
+/// counted are those on the socket, TLS included.
 pub async fn follow(
     url: &str,
     method: Method,
     count: Option<u64>,
+    tls: &ClientTlsOptions,
     timeout: Duration,
     verbose: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<Delivery> {
     let uri = common::url::parse(url, "http")?;
-    let counters = Counters::default();
-    let watch = (Transcript::new(Protocol::Http, verbose), counters.clone());
     let no_answer = || format!("no answer from {url}");
-    let open = Connection::open(url, &uri, watch);
+    let open = Connection::open(url, &uri, tls, verbose);
     let mut connection = common::cli::within(timeout, no_answer, open).await?;
     let mut delivery = Delivery::new(0, 1);
 
@@ -91,7 +91,8 @@ pub async fn follow(
         Method::LongPoll => long_poll(&mut connection, count, timeout, &mut delivery, out).await?,
         Method::Stream => stream(&mut connection, count, timeout, &mut delivery, out).await?,
     }
-    (delivery.sent, delivery.received) = counters.read();
+    (delivery.sent, delivery.received) = connection.socket_bytes();
+    connection.show_tls_bytes();
     writeln!(out, "{}", delivery.summary())?;
     Ok(delivery)
 }
@@ -178,8 +179,11 @@ async fn stream(
     delivery.requests += 1;
     let no_answer = || format!("no answer from {url}");
     let response = common::cli::within(timeout, no_answer, connection.get(STREAM_PATH)).await?;
-    if response.status() != StatusCode::OK {
-        bail!("{url} answered {STREAM_PATH} with {}", response.status());
+    let status = response.status();
+    if status != StatusCode::OK {
+        // Read the body first: it may say that this port speaks TLS.
+        common::cli::within(timeout, no_answer, connection.text(response)).await?;
+        bail!("{url} answered {STREAM_PATH} with {status}");
     }
     let mut body = response.into_body();
     // Bytes of a line whose end has not arrived yet: a chunk on the wire

@@ -26,7 +26,7 @@ use http_client::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH};
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
-    /// The URL to GET (plain http://); its path picks the mode (--help lists the paths)
+    /// The URL to GET (http:// or https://); its path picks the mode (--help lists the paths)
     #[arg(default_value = common::DEFAULT_HTTP_URL)]
     url: String,
     /// Seconds to wait for the whole answer before giving up (at /tick/next
@@ -42,6 +42,8 @@ struct Args {
     /// At a feed path only, stop after this many ticks (and say what they cost)
     #[arg(long)]
     count: Option<u64>,
+    #[command(flatten)]
+    tls: common::tls::ClientTlsOptions,
 }
 
 /// Short polling's interval when `--interval` is not given (as `--help` says).
@@ -56,13 +58,14 @@ async fn main() -> ExitCode {
 /// Does what the URL's path asks for.
 async fn run(args: &Args) -> anyhow::Result<()> {
     match method(args)? {
-        None => http_client::run(&args.url, args.timeout, args.verbose).await,
+        None => http_client::run(&args.url, &args.tls, args.timeout, args.verbose).await,
         Some(method) => {
             let mut out = std::io::stdout();
             let follow = http_client::follow(
                 &args.url,
                 method,
                 args.count,
+                &args.tls,
                 args.timeout,
                 args.verbose,
                 &mut out,
@@ -86,7 +89,8 @@ fn method(args: &Args) -> anyhow::Result<Option<Method>> {
     };
 
     // The URLs to suggest instead: the same server, at the feed's paths.
-    let server = format!("http://{}", uri.authority().map_or("", |a| a.as_str()));
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let server = format!("{scheme}://{}", uri.authority().map_or("", |a| a.as_str()));
     if args.count.is_some() && method.is_none() {
         let only = format!(
             "when following the feed ({server}{LATEST_PATH}, {NEXT_PATH} or {STREAM_PATH})"

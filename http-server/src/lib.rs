@@ -58,6 +58,16 @@
 //! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
 //! hyper answers a request it cannot parse with `400 Bad Request` itself.
 //!
+//! # Beyond the article: https://
+//!
+//! With `--self-signed` (or `--tls-cert FILE --tls-key FILE`) the same site
+//! is served over TLS: `cargo run -p http-server -- --self-signed`, then
+//! `cargo run -p http-client -- --cacert PATH https://localhost:8000` with
+//! the path the server prints. Each connection first runs a TLS handshake
+//! (`common::tls::accept`), within the same deadline as a request head;
+//! then hyper reads the very same HTTP/1.1 requests, decrypted, from the
+//! TLS stream instead of the socket.
+//!
 //! # Beyond the article: demonstrations
 //!
 //! `/tick/...` serves a live feed the three ways HTTP can imitate a server
@@ -70,21 +80,28 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use axum::body::Body;
 use axum::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use common::feed::Feed;
 use common::server::SHUTDOWN_GRACE;
+use common::tls::{Accepted, ServerTls, ServerTlsOptions};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
 use tower::Service;
 
 /// The default number of seconds a client has to send a request head.
 const HEADER_TIMEOUT_SECS: u64 = 10;
+
+/// The application protocol the server names in its TLS handshake (ALPN):
+/// HTTP/1.1 only, for now.
+const ALPN: &[&[u8]] = &[b"http/1.1"];
 
 /// The largest request head accepted; a larger one is answered `431 Request
 /// Header Fields Too Large`. Browsers send a few hundred bytes to a few KiB.
@@ -92,7 +109,7 @@ const MAX_HEAD_SIZE: usize = 16 * 1024;
 
 /// Choices a user makes on the command line (`http-server --help` lists
 /// them), or a program that runs [`serve_with`] makes in code.
-#[derive(Clone, Copy, Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
     /// Seconds a client has to send a request's line and headers once the
     /// connection is ready for one; a slower client, or one that leaves a
@@ -104,6 +121,11 @@ pub struct Options {
     /// answered; past it the server exits anyway
     #[arg(long, default_value_t = SHUTDOWN_GRACE.as_secs())]
     pub shutdown_grace: u64,
+    /// The certificate and key to speak TLS with (https://), or `None` to
+    /// speak plain HTTP as the article does. Not a flag itself: [`run`]
+    /// loads it from the TLS flags, which `main` reads beside these.
+    #[arg(skip)]
+    pub tls: Option<ServerTls>,
 }
 
 impl Default for Options {
@@ -111,6 +133,7 @@ impl Default for Options {
         Self {
             header_timeout: HEADER_TIMEOUT_SECS,
             shutdown_grace: SHUTDOWN_GRACE.as_secs(),
+            tls: None,
         }
     }
 }
@@ -202,10 +225,12 @@ pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Outp
 }
 
 /// Serves HTTP on `listener`, with `feed` behind `/tick/...`, until
-/// `shutdown` completes.
+/// `shutdown` completes; HTTPS if `options.tls` is set.
 ///
 /// Each accepted connection gets its own task, so one slow or broken client
 /// cannot hold up another; errors on one connection end only that connection.
+/// The TLS handshake runs in that task too, so the accept loop never waits
+/// for one.
 /// On shutdown it stops accepting, closes the feed (which ends its streams
 /// and long polls), closes idle keep-alive connections at once, lets requests
 /// in flight finish (a new connection counts as in flight until its first
@@ -220,11 +245,8 @@ pub async fn serve_with(
     feed: Feed,
     shutdown: impl Future<Output = ()>,
 ) {
-    let site = {
-        let feed = feed.clone();
-        service_fn(move |request| answer(feed.clone(), request))
-    };
     let http = connection_settings(&options);
+    let deadline = Duration::from_secs(options.header_timeout);
     // Tracks every connection, so shutdown can ask each to finish.
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -234,16 +256,19 @@ pub async fn serve_with(
             () = &mut shutdown => break,
             accepted = common::server::accept(&listener) => accepted,
         };
-        // hyper reads requests from the socket and writes the answers `site`
-        // gives it; `TokioIo` only adapts tokio's socket to hyper's traits.
-        let connection = http.serve_connection(TokioIo::new(stream), site.clone());
-        let connection = graceful.watch(connection);
+        // The watcher counts the connection from now on, handshake included.
+        let connection = Connection {
+            http: http.clone(),
+            feed: feed.clone(),
+            watcher: graceful.watcher(),
+        };
+        let tls = options.tls.clone();
         tokio::spawn(async move {
             // A client that vanished, sent garbage or was too slow: its
             // business, not the server's, so it is logged only on request
             // (`RUST_LOG=debug`).
-            if let Err(err) = connection.await {
-                tracing::debug!(%peer, "connection ended: {err}");
+            if let Err(err) = connection.serve(stream, tls, deadline).await {
+                tracing::debug!(%peer, "connection ended: {err:#}");
             }
         });
     }
@@ -260,18 +285,81 @@ pub async fn serve_with(
     }
 }
 
+/// What one connection's task needs to serve it.
+struct Connection {
+    /// hyper's settings: the header deadline and size limit.
+    http: http1::Builder,
+    /// The feed behind `/tick/...`.
+    feed: Feed,
+    /// Lets shutdown ask this connection to finish, and wait until it has.
+    watcher: Watcher,
+}
+
+impl Connection {
+    /// Serves one accepted connection: plain HTTP on the socket, or with
+    /// `tls`, HTTP inside TLS once the handshake is done within `deadline`.
+    async fn serve(
+        self,
+        stream: TcpStream,
+        tls: Option<ServerTls>,
+        deadline: Duration,
+    ) -> anyhow::Result<()> {
+        let Some(tls) = tls else {
+            return self.http(stream).await;
+        };
+        // A peer that starts a handshake and stalls, or says nothing at all,
+        // would hold the socket forever: it gets the same deadline as a
+        // request head. So does the `400` answer to a plain HTTP request.
+        let accepted = tokio::time::timeout(deadline, common::tls::accept(&tls, stream))
+            .await
+            .with_context(|| format!("no TLS handshake within {deadline:?}"))?
+            .context("the TLS handshake failed")?;
+        match accepted {
+            Accepted::Tls(stream) => self.http(stream).await,
+            // Told to use https://, or not even HTTP: nothing more to do.
+            Accepted::Refused => bail!("refused: not a TLS client"),
+        }
+    }
+
+    /// HTTP/1.1 on `stream`, the socket itself or a TLS stream: hyper reads
+    /// requests from it and writes the answers `answer` gives. `TokioIo`
+    /// only adapts tokio's streams to hyper's traits.
+    async fn http<S>(self, stream: S) -> anyhow::Result<()>
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let feed = self.feed;
+        let site = service_fn(move |request| answer(feed.clone(), request));
+        let connection = self.http.serve_connection(TokioIo::new(stream), site);
+        self.watcher.watch(connection).await?;
+        Ok(())
+    }
+}
+
 /// The whole program: bind, say where, serve with `options` until Ctrl-C or
-/// SIGTERM, with a feed that ticks every `tick_interval`.
+/// SIGTERM, with a feed that ticks every `tick_interval`; over TLS if `tls`
+/// asks for it, saying then where its certificate is.
 pub async fn run(
     host: &str,
     port: u16,
-    options: Options,
+    mut options: Options,
+    tls: &ServerTlsOptions,
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
     let shutdown = common::server::shutdown_signal()?;
+    // Before binding: a bad certificate file stops the server at once.
+    options.tls = tls.load(ALPN)?;
     let listener = common::server::bind(host, port).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
+    if let Some(tls) = &options.tls {
+        println!("{}", tls.certificate_line());
+    }
     serve_with(listener, options, Feed::ticking(tick_interval), shutdown).await;
     Ok(())
 }

@@ -27,15 +27,22 @@ struct Args {
     tick_interval: Duration,
     #[command(flatten)]
     options: http_server::Options,
+    #[command(flatten)]
+    tls: common::tls::ServerTlsOptions,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Args = common::cli::parse_args();
     start_log();
-    common::cli::exit_code(
-        http_server::run(&args.host, args.port, args.options, args.tick_interval).await,
-    )
+    let run = http_server::run(
+        &args.host,
+        args.port,
+        args.options,
+        &args.tls,
+        args.tick_interval,
+    );
+    common::cli::exit_code(run.await)
 }
 
 /// Sends the server's diagnostics (shutting down, a failed accept) to

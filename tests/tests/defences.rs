@@ -287,9 +287,14 @@ async fn a_malformed_request_gets_400() {
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
     let answer = raw::exchange(server.addr, b"GET / HTTP/1.1\r\nbad header line\r\n\r\n").await;
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
-    let response = within(http_client::fetch(&server.http_url(), TIMEOUT, false))
-        .await
-        .unwrap();
+    let response = within(http_client::fetch(
+        &server.http_url(),
+        &Default::default(),
+        TIMEOUT,
+        false,
+    ))
+    .await
+    .unwrap();
     assert_eq!(response.status, 200);
     server.shutdown().await;
 }

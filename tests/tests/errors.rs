@@ -41,14 +41,15 @@ async fn clients_refuse_malformed_urls() {
     }
 }
 
-/// Each client speaks one protocol, and says which scheme to use instead.
+/// Each client speaks one protocol (plain or over TLS), and says which
+/// scheme to use instead.
 #[tokio::test]
 async fn clients_refuse_the_wrong_scheme() {
     for (client, url, hint) in [
         ("http-client", "ws://localhost:8765", "speaks http://"),
-        ("http-client", "https://localhost", "TLS"),
+        ("http-client", "wss://localhost", "and https://"),
         ("ws-client", "http://localhost:8000", "speaks ws://"),
-        ("ws-client", "wss://localhost", "TLS"),
+        ("ws-client", "https://localhost", "and wss://"),
     ] {
         let output = run_client(client, &[url], "").await;
         assert_one_line_error(&output, &[url, hint]);

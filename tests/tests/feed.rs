@@ -52,7 +52,16 @@ async fn follow_over_http(server: &InProcessServer, method: Method) -> u64 {
     let (mut sink, printed) = LineSink::new();
     let url = server.http_url();
     let client = tokio::spawn(async move {
-        http_client::follow(&url, method, Some(TICKS), TIMEOUT, false, &mut sink).await
+        http_client::follow(
+            &url,
+            method,
+            Some(TICKS),
+            &Default::default(),
+            TIMEOUT,
+            false,
+            &mut sink,
+        )
+        .await
     });
     let requests = feed_ticks_to(&server.feed, printed).await;
     let delivery: Delivery = within(client).await.unwrap().expect("follow");
@@ -157,7 +166,16 @@ async fn shutdown_ends_the_stream() {
     let (mut sink, mut printed) = LineSink::new();
     let url = server.http_url();
     let client = tokio::spawn(async move {
-        http_client::follow(&url, Method::Stream, None, TIMEOUT, false, &mut sink).await
+        http_client::follow(
+            &url,
+            Method::Stream,
+            None,
+            &Default::default(),
+            TIMEOUT,
+            false,
+            &mut sink,
+        )
+        .await
     });
     within(printed.recv()).await.expect("the first tick");
     server.shutdown().await;
@@ -252,7 +270,16 @@ async fn a_stream_gone_silent_is_given_up() {
     .await;
     let (mut sink, mut printed) = LineSink::new();
     let client = tokio::spawn(async move {
-        http_client::follow(&url, Method::Stream, None, TIMEOUT, false, &mut sink).await
+        http_client::follow(
+            &url,
+            Method::Stream,
+            None,
+            &Default::default(),
+            TIMEOUT,
+            false,
+            &mut sink,
+        )
+        .await
     });
     within(printed.recv()).await.expect("the first tick");
 

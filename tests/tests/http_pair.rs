@@ -20,9 +20,14 @@ use tokio::net::TcpStream;
 #[tokio::test]
 async fn client_prints_the_article_lines() {
     let server = start_http_server().await;
-    let response = within(http_client::fetch(&server.http_url(), TIMEOUT, false))
-        .await
-        .expect("fetch");
+    let response = within(http_client::fetch(
+        &server.http_url(),
+        &Default::default(),
+        TIMEOUT,
+        false,
+    ))
+    .await
+    .expect("fetch");
     assert_eq!(
         http_client::report(&response),
         "Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.\n"
@@ -37,9 +42,14 @@ async fn every_path_gets_the_page() {
     let server = start_http_server().await;
     for path in ["/", "/index.html", "/a/b/c?d=e", "/democracy", "/ticket"] {
         let url = format!("{}{path}", server.http_url());
-        let response = within(http_client::fetch(&url, TIMEOUT, false))
-            .await
-            .expect("fetch");
+        let response = within(http_client::fetch(
+            &url,
+            &Default::default(),
+            TIMEOUT,
+            false,
+        ))
+        .await
+        .expect("fetch");
         assert_eq!(response.status, 200, "{path}");
         assert_eq!(
             response.body, "Hello, World! This is an HTTP response.",
@@ -54,9 +64,14 @@ async fn every_path_gets_the_page() {
 async fn demo_serves_the_page() {
     let server = start_http_server().await;
     let url = format!("{}/demo", server.http_url());
-    let demo = within(http_client::fetch(&url, TIMEOUT, false))
-        .await
-        .expect("fetch");
+    let demo = within(http_client::fetch(
+        &url,
+        &Default::default(),
+        TIMEOUT,
+        false,
+    ))
+    .await
+    .expect("fetch");
     assert_eq!(demo.status, 200);
     assert!(
         demo.body.to_lowercase().starts_with("<!doctype html>"),
@@ -159,6 +174,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_deadline() {
     let options = Options {
         header_timeout: 1,
         shutdown_grace: 3,
+        tls: None,
     };
     let server = start_http_server_with(options).await;
     let mut idle = within(TcpStream::connect(server.addr)).await.unwrap();
@@ -187,8 +203,9 @@ async fn shutdown_is_bounded_despite_a_half_sent_request() {
     let options = Options {
         header_timeout: 100,
         shutdown_grace: 3,
+        tls: None,
     };
-    let server = start_http_server_with(options).await;
+    let server = start_http_server_with(options.clone()).await;
     let mut slow = within(TcpStream::connect(server.addr)).await.unwrap();
     within(slow.write_all(b"GET / HTTP/1.1\r\n")).await.unwrap();
     // The kernel queues connections in the order they arrive and the server
@@ -229,6 +246,7 @@ async fn shutdown_closes_idle_connections_and_stops_listening() {
     let options = Options {
         header_timeout: 100,
         shutdown_grace: 200,
+        tls: None,
     };
     let server = start_http_server_with(options).await;
     let addr = server.addr;
