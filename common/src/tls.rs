@@ -41,7 +41,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject};
 
 pub use client::{ClientTlsOptions, connect};
-pub use describe::describe;
+pub use describe::{cost_line, describe};
 pub use server::{Accepted, ServerTls, ServerTlsOptions, accept};
 
 /// The cryptography every TLS config here is built with: ring's ciphers,

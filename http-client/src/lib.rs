@@ -206,11 +206,9 @@ impl Connection {
         if !(self.verbose && self.tls) {
             return;
         }
-        let (socket_sent, socket_received) = self.socket.read();
-        let (http_sent, http_received) = self.inside.read();
         eprintln!(
-            "* TLS: {socket_sent} bytes sent and {socket_received} received on the socket, \
-             for {http_sent} and {http_received} of HTTP inside"
+            "{}",
+            common::tls::cost_line(&self.socket, &self.inside, "HTTP")
         );
     }
 

@@ -105,12 +105,3 @@ fn refused(url: &str, err: Error) -> anyhow::Error {
         "{url} did not accept the WebSocket handshake (is it a WebSocket server?): {err}"
     )
 }
-
-/// For `--verbose` over TLS: what TLS added, from the two byte counters.
-pub(crate) fn tls_cost(socket: &Counters, inside: &Counters) -> String {
-    let ((sent, received), (inner_sent, inner_received)) = (socket.read(), inside.read());
-    format!(
-        "* TLS: {sent} bytes sent and {received} received on the socket, \
-         for {inner_sent} and {inner_received} of WebSocket inside"
-    )
-}

@@ -214,7 +214,7 @@ async fn connect(
 /// the socket, beside what went inside it.
 fn report_tls(verbose: bool, socket: &Option<Counters>, inside: &Counters) {
     if let (true, Some(socket)) = (verbose, socket) {
-        eprintln!("{}", dial::tls_cost(socket, inside));
+        eprintln!("{}", common::tls::cost_line(socket, inside, "WebSocket"));
     }
 }
 

@@ -6,6 +6,8 @@
 //! so they start with `*`, as curl's do. Beyond the article, which has no TLS.
 
 use rustls::pki_types::{CertificateDer, UnixTime};
+
+use crate::tap::Counters;
 use rustls::{CommonState, ProtocolVersion};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
@@ -55,6 +57,19 @@ pub fn describe(connection: &CommonState) -> Vec<String> {
         lines.extend(certificate_lines(certificate));
     }
     lines
+}
+
+/// The last line of `--verbose` over TLS: the bytes on the `socket`
+/// (counted below TLS) beside the bytes of `protocol` (`HTTP`, `WebSocket`)
+/// `inside` TLS. The difference is the handshake, and for each record (in
+/// TLS 1.3) a 5-byte header, a 1-byte inner content type and a 16-byte
+/// authentication tag: 22 bytes.
+pub fn cost_line(socket: &Counters, inside: &Counters, protocol: &str) -> String {
+    let ((sent, received), (inner_sent, inner_received)) = (socket.read(), inside.read());
+    format!(
+        "* TLS: {sent} bytes sent and {received} received on the socket, \
+         for {inner_sent} and {inner_received} of {protocol} inside"
+    )
 }
 
 /// The subject, issuer and validity of one certificate. rustls hands it
