@@ -96,7 +96,7 @@ fn refused(url: &str, err: Error) -> anyhow::Error {
     if let Error::Http(response) = &err {
         let body = response.body().as_deref().unwrap_or_default();
         if String::from_utf8_lossy(body).trim() == common::SPEAKS_TLS {
-            return anyhow::anyhow!("{url}: the server speaks TLS on this port; use wss://");
+            return anyhow::anyhow!("{url} speaks TLS on this port: use wss://");
         }
     }
     // tungstenite's errors name their cause in their own text (and again as
