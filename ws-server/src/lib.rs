@@ -68,6 +68,16 @@
 //! out of grace) is `warn`. `RUST_LOG` chooses what is shown: `info` and up
 //! unless set, `RUST_LOG=warn` for the server's trouble alone.
 //!
+//! # Beyond the article: `wss://` and the Origin check
+//!
+//! With `--tls-cert FILE --tls-key FILE`, or `--self-signed`, the server
+//! speaks TLS on the same port (`common::tls`), and everything above happens
+//! inside it: the TLS handshake first, then the same upgrade request and the
+//! same frames, in TLS records (`open` in `connection.rs`). And because a
+//! browser sends any page's upgrade request with the user's cookies, the
+//! handshake checks the page's `Origin` (`handshake.rs`): another site's
+//! page gets `403 Forbidden` unless `--allow-origin` names it.
+//!
 //! # Beyond the article: demonstrations
 //!
 //! Two paths show what only a WebSocket can do: at `/tick` the server pushes
