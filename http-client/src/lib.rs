@@ -142,14 +142,7 @@ impl Connection {
         verbose: bool,
     ) -> anyhow::Result<Self> {
         let (host, port) = common::url::host_and_port(uri);
-        let tls_config = if common::url::is_tls(uri) {
-            if tls.insecure {
-                eprintln!("{}", common::INSECURE_WARNING);
-            }
-            Some(tls.client_config(ALPN)?)
-        } else {
-            None
-        };
+        let tls_config = tls.config_for(uri, ALPN)?;
 
         // Step 1, TCP: SYN, SYN-ACK, ACK. Until this succeeds there is no HTTP at all.
         let stream = TcpStream::connect((host, port)).await.with_context(|| {

@@ -42,16 +42,7 @@ pub(crate) async fn connect(
 ) -> anyhow::Result<(Connection, Option<Counters>)> {
     let uri = common::url::parse(url, "ws")?;
     let (host, port) = common::url::host_and_port(&uri);
-    // Made before dialing, so that a bad --cacert file is reported before
-    // anything is sent.
-    let config = if common::url::is_tls(&uri) {
-        if tls.insecure {
-            eprintln!("{}", common::INSECURE_WARNING);
-        }
-        Some(tls.client_config(ALPN)?)
-    } else {
-        None
-    };
+    let config = tls.config_for(&uri, ALPN)?;
 
     let stream = TcpStream::connect((host, port)).await.with_context(|| {
         format!(

@@ -37,6 +37,24 @@ pub struct ClientTlsOptions {
 }
 
 impl ClientTlsOptions {
+    /// What a client dialing `uri` needs: `None` for `http://` and `ws://`,
+    /// the config for `https://` and `wss://` (with the warning on standard
+    /// error that `--insecure` owes its user). Made before dialing, so that
+    /// a bad `--cacert` file is reported before anything is sent.
+    pub fn config_for(
+        &self,
+        uri: &http::Uri,
+        alpn: &[&[u8]],
+    ) -> anyhow::Result<Option<Arc<ClientConfig>>> {
+        if !crate::url::is_tls(uri) {
+            return Ok(None);
+        }
+        if self.insecure {
+            eprintln!("{}", crate::INSECURE_WARNING);
+        }
+        self.client_config(alpn).map(Some)
+    }
+
     /// The client config these flags ask for, with `alpn`'s application
     /// protocols offered in the ClientHello (`&[b"http/1.1"]` for both
     /// clients here).
