@@ -5,15 +5,16 @@
 #
 # Pairings: the article's own Python programs in both directions (requests,
 # http.server, websockets), curl, websocat, headless Chromium, and the
-# Autobahn|Testsuite. It prints one line per pairing, then "N passed, N failed",
-# and exits 1 if any failed.
+# Autobahn|Testsuite; then the same peers over TLS (https://, wss://), each
+# trusting the server's certificate in its own way. It prints one line per
+# pairing, then "N passed, N failed", and exits 1 if any failed.
 #
 # It installs what it needs on a fresh machine: Debian packages (curl,
-# chromium), a Python virtualenv with the article's dependencies, websocat
-# (cargo install) and wstest (autobahn/install.sh). The last three go into a
-# cache, $INTEROP_CACHE (default ~/.cache/http-vs-websocket), so later runs
-# start at once. Every server listens on a free port, and every process the
-# suite starts is stopped when it ends, however it ends.
+# chromium, openssl), a Python virtualenv with the article's dependencies,
+# websocat (cargo install) and wstest (autobahn/install.sh). The last three
+# go into a cache, $INTEROP_CACHE (default ~/.cache/http-vs-websocket), so
+# later runs start at once. Every server listens on a free port, and every
+# process the suite starts is stopped when it ends, however it ends.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +45,7 @@ trap 'exit 130' INT TERM
 install_tools() {
     local missing=()
     command -v curl > /dev/null || missing+=(curl)
+    command -v openssl > /dev/null || missing+=(openssl)
     command -v chromium > /dev/null || missing+=(chromium)
     command -v node > /dev/null || missing+=(nodejs)
     command -v npm > /dev/null || missing+=(npm)
@@ -156,24 +158,68 @@ check() {
 
 hello_http=$'Status Code: 200\nResponse Body: Hello, World! This is an HTTP response.'
 
+# The certificate and key for the TLS pairings that need them as files: the
+# article's Python servers, and the two of ours sharing one for Chromium.
+cert=$work/cert.pem
+key=$work/key.pem
+
+# make_certificate: makes $cert and $key once, self-signed, for localhost
+# and 127.0.0.1. `openssl req -x509` marks its certificate as a CA unless
+# told not to, and rustls (under our clients) refuses a CA certificate as a
+# server's own (CaUsedAsEndEntity): hence CA:FALSE.
+make_certificate() {
+    [[ -s $cert ]] && return 0
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+        -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+        -addext "basicConstraints=critical,CA:FALSE" \
+        -keyout "$key" -out "$cert" 2> "$work/openssl.err" || {
+        cat "$work/openssl.err"
+        return 1
+    }
+}
+
+# server_certificate NAME: sets $certificate from the line one of our
+# servers prints after its started line when it runs with --self-signed.
+# (They write that file in $TMPDIR and leave it there; the pairings start
+# them with TMPDIR=$work, so it goes with the scratch files.)
+server_certificate() {
+    wait_for "$work/$1.out" "^TLS certificate: " || return 1
+    certificate=$(sed -n 's/^TLS certificate: \([^ ]*\) .*/\1/p' "$work/$1.out")
+}
+
 # --- The pairings --------------------------------------------------------
 
 # The article's `requests` client against our http-server.
 requests_to_http_server() {
-    local url out
+    local url
     start_server hs http-server || return 1
-    out=$("$py" "$article/http_client.py" "$url/") || return 1
+    requests_exchange "$url"
+}
+
+# requests_exchange URL [WRAPPER...]: runs the article's client at URL (under
+# WRAPPER, a Python script that then runs it) and checks its two lines.
+requests_exchange() {
+    local out
+    out=$("$py" "${@:2}" "$article/http_client.py" "$1/") || return 1
     expect "$out" "$hello_http" "the article's client printed"
 }
 
 # Our http-client against the article's `http.server` program, which
 # answers in HTTP/1.0 with no Content-Length and ends the body by closing.
 http_client_to_article_server() {
-    local port out
+    article_http_server_exchange http
+}
+
+# article_http_server_exchange SCHEME [WRAPPER...]: starts the article's
+# server (under WRAPPER) and GETs it with http-client, at SCHEME://; at
+# https:// trusting $cert.
+article_http_server_exchange() {
+    local port out trust=()
+    [[ $1 == https ]] && trust=(--cacert "$cert")
     port=$(free_port)
-    start pyhttp "$py" -u "$article/http_server.py" "$port"
+    start pyhttp "$py" -u "${@:2}" "$article/http_server.py" "$port"
     wait_for "$work/pyhttp.out" "^HTTP server started\.$" || return 1
-    out=$("$bin/http-client" "http://127.0.0.1:$port/") || return 1
+    out=$("$bin/http-client" "${trust[@]}" "$1://127.0.0.1:$port/") || return 1
     expect "$out" "$hello_http" "http-client printed" &&
         wait_for "$work/pyhttp.err" '"GET / HTTP/1.1" 200'
 }
@@ -181,9 +227,16 @@ http_client_to_article_server() {
 # The article's `websockets` client against our ws-server: the exact lines
 # on both sides, and a clean close (1000 both ways) in websockets' frame log.
 article_ws_client_to_ws_server() {
-    local url out
+    local url
     start_server ws ws-server || return 1
-    out=$(echo hello | "$py" "$article/log_frames.py" "$article/ws_client.py" "$url" 2> "$work/pyclient.err") || {
+    article_ws_client_exchange "$url"
+}
+
+# article_ws_client_exchange URL [WRAPPER...]: the article's client (under
+# WRAPPER) sends hello to the ws-server at URL, which was started as "ws".
+article_ws_client_exchange() {
+    local out
+    out=$(echo hello | "$py" "${@:2}" "$article/log_frames.py" "$article/ws_client.py" "$1" 2> "$work/pyclient.err") || {
         cat "$work/pyclient.err"
         return 1
     }
@@ -198,11 +251,19 @@ article_ws_client_to_ws_server() {
 
 # Our ws-client against the article's `websockets` server.
 ws_client_to_article_ws_server() {
-    local port out
+    article_ws_server_exchange ws
+}
+
+# article_ws_server_exchange SCHEME [WRAPPER...]: starts the article's
+# server (under WRAPPER) and sends it hello with ws-client, at SCHEME://; at
+# wss:// trusting $cert.
+article_ws_server_exchange() {
+    local port out trust=()
+    [[ $1 == wss ]] && trust=(--cacert "$cert")
     port=$(free_port)
-    start pyws "$py" -u "$article/log_frames.py" "$article/ws_server.py" "$port"
+    start pyws "$py" -u "${@:2}" "$article/log_frames.py" "$article/ws_server.py" "$port"
     wait_for "$work/pyws.out" "^WebSocket server started\.$" || return 1
-    out=$(echo hello | "$bin/ws-client" "ws://127.0.0.1:$port") || return 1
+    out=$(echo hello | "$bin/ws-client" "${trust[@]}" "$1://127.0.0.1:$port") || return 1
     expect "$out" $'Enter a message: Sent message: hello\nReceived response: Server Response: hello\nEnter a message: ' \
         "ws-client printed" &&
         wait_for "$work/pyws.out" "^Received Message: hello$" &&
@@ -214,25 +275,38 @@ ws_client_to_article_ws_server() {
 # curl: GET shows the status, Content-Type and body; HEAD the same headers
 # and no body.
 curl_to_http_server() {
-    local url answer head
+    local url
     start_server hs http-server || return 1
-    answer=$(curl -sS -i "$url/") || return 1
+    curl_exchange "$url"
+}
+
+# curl_exchange URL [CURL FLAGS...]: GET and HEAD at URL, and their checks.
+curl_exchange() {
+    local url=$1 answer head
+    answer=$(curl "${@:2}" -sS -i "$url/") || return 1
     expect "$(head -n 1 <<< "$answer" | tr -d '\r')" "HTTP/1.1 200 OK" "curl -i status line" &&
         grep -q -i '^content-type: text/html' <<< "$answer" &&
         expect "$(tail -n 1 <<< "$answer")" "Hello, World! This is an HTTP response." "curl -i body" || {
         echo "$answer"
         return 1
     }
-    head=$(curl -sS -I "$url/") || return 1
+    head=$(curl "${@:2}" -sS -I "$url/") || return 1
     expect "$(head -n 1 <<< "$head" | tr -d '\r')" "HTTP/1.1 200 OK" "curl -I status line" &&
         grep -q -i '^content-length: 39' <<< "$head" &&
-        expect "$(curl -sS -I -o /dev/null -w '%{size_download}' "$url/")" "0" "curl -I body bytes"
+        expect "$(curl "${@:2}" -sS -I -o /dev/null -w '%{size_download}' "$url/")" "0" "curl -I body bytes"
 }
 
 # websocat, a text message and a binary one.
 websocat_to_ws_server() {
-    local url out
+    local url
     start_server ws ws-server || return 1
+    websocat_exchange "$url"
+}
+
+# websocat_exchange URL: the text and the binary message at URL, to the
+# ws-server started as "ws".
+websocat_exchange() {
+    local url=$1 out
     out=$(echo hello | timeout 10 "$websocat" --linemode-strip-newlines "$url") || return 1
     expect "$out" "Server Response: hello" "websocat text" || return 1
     out=$(printf '\x00\x01\xfe\xff' | timeout 10 "$websocat" --binary "$url" | od -An -tx1 | tr -d ' \n') || return 1
@@ -267,14 +341,22 @@ browser_check() {
 # a chart with points and counters that keep growing; the chat room's echo
 # of a typed line) and prints a line for each.
 chromium_demo_page() {
-    local url http shown
+    local url http
     start_server http http-server --tick-interval 0.2 || return 1
     http=$url
     start_server ws ws-server --tick-interval 0.2 || return 1
+    demo_panels "$http" "$url"
+}
+
+# demo_panels HTTP WS: loads HTTP/demo?ws=WS with browser/demo.js (adding
+# $CHROMIUM_FLAGS to Chromium's) and checks what each panel shows.
+demo_panels() {
+    local shown
     shown=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/demo.js" \
-        "$http/demo?ws=$url") || return 1
+        "$1/demo?ws=$2") || return 1
     printf '%s\n' "$shown"
     grep -q "^fetch: 200 OK" <<< "$shown" &&
+        grep -q -F "echo: connected to $2/ (101 Switching Protocols)" <<< "$shown" &&
         grep -q "^Hello, World! This is an HTTP response.$" <<< "$shown" &&
         grep -q "^received: Server Response: hello from the browser$" <<< "$shown" &&
         grep -q "^short-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
@@ -327,6 +409,84 @@ SPEC
         "$work/autobahn/index.json"
 }
 
+# --- The pairings over TLS -----------------------------------------------
+#
+# The same peers at https:// and wss://. Each trusts the server's
+# certificate the way its users would: a CA file, an SSL context, an
+# environment variable, a browser flag; none turns verification off.
+
+# curl --cacert, with the certificate http-server --self-signed made.
+curl_to_https_http_server() {
+    local url certificate
+    TMPDIR=$work start_server hs http-server --self-signed || return 1
+    server_certificate hs || return 1
+    curl_exchange "$url" --cacert "$certificate"
+}
+
+# The article's `requests` client, its requests.get given verify= the
+# certificate (article/with_tls.py).
+requests_to_https_http_server() {
+    local url certificate
+    TMPDIR=$work start_server hs http-server --self-signed || return 1
+    server_certificate hs || return 1
+    requests_exchange "$url" "$article/with_tls.py" --cafile "$certificate"
+}
+
+# The article's `websockets` client, given ssl.create_default_context(cafile=)
+# (article/with_tls.py).
+article_ws_client_to_wss_ws_server() {
+    local url certificate
+    TMPDIR=$work start_server ws ws-server --self-signed || return 1
+    server_certificate ws || return 1
+    article_ws_client_exchange "$url" "$article/with_tls.py" --cafile "$certificate"
+}
+
+# The article's http.server with its socket wrapped in TLS (article/with_tls.py).
+http_client_to_article_https_server() {
+    make_certificate || return 1
+    article_http_server_exchange https "$article/with_tls.py" --cert "$cert" --key "$key"
+}
+
+# The article's websockets server, served with ssl= (article/with_tls.py).
+ws_client_to_article_wss_server() {
+    make_certificate || return 1
+    article_ws_server_exchange wss "$article/with_tls.py" --cert "$cert" --key "$key"
+}
+
+# websocat (native-tls, so OpenSSL on Linux) has no CA option, only -k to
+# trust anything; it trusts what OpenSSL reads from SSL_CERT_FILE. First it
+# must refuse the certificate without it, so the trust is known to come
+# from there.
+websocat_to_wss_ws_server() {
+    local url certificate
+    TMPDIR=$work start_server ws ws-server --self-signed || return 1
+    server_certificate ws || return 1
+    if echo hello | timeout 10 "$websocat" "$url" > /dev/null 2> "$work/websocat.err"; then
+        echo "websocat accepted the self-signed certificate without being told to trust it"
+        return 1
+    fi
+    grep -q "certificate verify failed" "$work/websocat.err" || {
+        cat "$work/websocat.err"
+        return 1
+    }
+    SSL_CERT_FILE=$certificate websocat_exchange "$url"
+}
+
+# Headless Chromium on /demo over https://, its WebSockets over wss://, both
+# servers with the one certificate. Chromium trusts it by the SHA-256 hash of
+# its public key (SPKI), a flag it honours only with a fresh --user-data-dir,
+# which playwright-core gives every launch.
+chromium_demo_page_over_tls() {
+    local url http spki
+    make_certificate || return 1
+    spki=$(openssl x509 -pubkey -noout -in "$cert" | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64)
+    start_server http http-server --tls-cert "$cert" --tls-key "$key" --tick-interval 0.2 || return 1
+    http=$url
+    start_server ws ws-server --tls-cert "$cert" --tls-key "$key" --tick-interval 0.2 || return 1
+    CHROMIUM_FLAGS="--ignore-certificate-errors-spki-list=$spki" demo_panels "$http" "$url"
+}
+
 # --- Run -----------------------------------------------------------------
 
 install_tools || {
@@ -344,6 +504,13 @@ check "websocat text and binary -> ws-server" websocat_to_ws_server
 check "headless Chromium -> ws-server" chromium_to_ws_server
 check "headless Chromium -> /demo (http-server and ws-server)" chromium_demo_page
 check "headless Chromium: Origin allowed and refused -> ws-server" chromium_origin_check
+check "curl --cacert GET and HEAD -> https http-server --self-signed" curl_to_https_http_server
+check "article requests client, verify= -> https http-server" requests_to_https_http_server
+check "article websockets client, ssl= -> wss ws-server" article_ws_client_to_wss_ws_server
+check "http-client --cacert -> article http.server, socket in TLS" http_client_to_article_https_server
+check "ws-client --cacert -> article websockets server, ssl=" ws_client_to_article_wss_server
+check "websocat, SSL_CERT_FILE -> wss ws-server" websocat_to_wss_ws_server
+check "headless Chromium, SPKI-trusted -> /demo over https and wss" chromium_demo_page_over_tls
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"

@@ -17,6 +17,9 @@
 //
 //   node demo.js 'http://127.0.0.1:PORT/demo?ws=ws://127.0.0.1:PORT' [--screenshot FILE]
 //
+// CHROMIUM_FLAGS (space-separated) adds flags to Chromium's command line:
+// run.sh's https:// pairing uses it to trust its certificate.
+//
 // Prints one line per panel; exits 1 if some panel is not live in time or
 // the page threw an error.
 const { launch } = require("./chromium");
@@ -28,7 +31,7 @@ const CHAT_LINE = "hello from Chromium";
 async function main(url, screenshot) {
   const deadline = Date.now() + BUDGET_MS;
   const timeout = () => Math.max(1, deadline - Date.now());
-  const browser = await launch();
+  const browser = await launch((process.env.CHROMIUM_FLAGS || "").split(" ").filter(Boolean));
   const errors = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
