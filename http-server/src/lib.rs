@@ -357,9 +357,13 @@ pub async fn run(
     };
     let url = format!("{scheme}://{}", listener.local_addr()?);
     println!("{}", common::http_server_started(&url));
-    if let Some(tls) = &options.tls {
+    let tls = options.tls.clone();
+    if let Some(tls) = &tls {
         println!("{}", tls.certificate_line());
     }
     serve_with(listener, options, Feed::ticking(tick_interval), shutdown).await;
+    if let Some(tls) = tls {
+        tls.remove_written_certificate();
+    }
     Ok(())
 }

@@ -59,7 +59,8 @@ async fn echo_over_tls(url: &str, cert: &CertFiles, text: &str) -> String {
 }
 
 /// `ws-server --self-signed` says where its certificate is, and ws-client
-/// trusting it with `--cacert` has the article's exchange over `wss://`.
+/// trusting it with `--cacert` has the article's exchange over `wss://`;
+/// the certificate's file is removed when the server exits.
 #[tokio::test]
 async fn ws_client_and_server_talk_over_tls_with_a_self_signed_certificate() {
     let program = tests::program("ws-server");
@@ -93,6 +94,11 @@ async fn ws_client_and_server_talk_over_tls_with_a_self_signed_certificate() {
         server.next_line().await.as_deref(),
         Some("Received Message: hello")
     );
+    // The file was the server's own: it goes when the server does.
+    server.terminate().await;
+    let (status, _) = server.exit().await;
+    assert!(status.success());
+    assert!(!std::path::Path::new(cert).exists(), "{cert} left behind");
 }
 
 /// `--verbose` over TLS: what TLS negotiated, then the very same upgrade

@@ -197,10 +197,14 @@ pub async fn run(
     // `http/1.1` is the protocol a WebSocket upgrade is asked in, and the
     // one ALPN names in the TLS handshake.
     options.tls = tls.load(&[b"http/1.1"])?;
+    let tls = options.tls.clone();
     let printer = Printer::start();
     log::log_through(&printer);
     let served = listen_and_serve(host, port, options, tick_interval, &printer).await;
     printer.finish().await;
+    if let Some(tls) = tls {
+        tls.remove_written_certificate();
+    }
     served
 }
 

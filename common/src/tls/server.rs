@@ -79,6 +79,8 @@ pub struct ServerTls {
     /// The file holding the certificate, for the line that tells a reader
     /// how to trust it.
     certificate_path: PathBuf,
+    /// Whether that file is ours, written for `--self-signed`.
+    written: bool,
 }
 
 /// Shows where the certificate is; the key and config stay out of logs.
@@ -109,6 +111,7 @@ impl ServerTls {
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             certificate_path: cert_path.to_path_buf(),
+            written: false,
         })
     }
 
@@ -130,6 +133,7 @@ impl ServerTls {
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             certificate_path,
+            written: true,
         })
     }
 
@@ -143,6 +147,14 @@ impl ServerTls {
     /// PATH (trust it with --cacert PATH)".
     pub fn certificate_line(&self) -> String {
         crate::tls_certificate_line(&self.certificate_path)
+    }
+
+    /// Removes the certificate file `--self-signed` wrote, once the server
+    /// is done with it (a `--tls-cert` file is the user's, and stays).
+    pub fn remove_written_certificate(&self) {
+        if self.written {
+            let _ = fs::remove_file(&self.certificate_path);
+        }
     }
 
     /// What runs the TLS handshake, for a caller that does not need
