@@ -39,7 +39,7 @@
 # means the load generator was. Every server is measured once a round, in
 # turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
 # (default 3); each figure is the median of the rounds, and a last table
-# checks the targets we set ourselves. Release builds; about 9 minutes. It
+# checks the targets we set ourselves. Release builds; about 11 minutes. It
 # installs wrk and nginx (Debian), Bun and ws (npm, into its cache) and the
 # article's Python dependencies (the interop suite's virtualenv,
 # interop/venv.sh) if missing, uses free ports, and stops everything it
