@@ -24,13 +24,22 @@
 # and as Server-Sent Events from http-server: server CPU per tick delivered,
 # and each tick's delay (`bench fanout`).
 #
+# TLS: http-server beside nginx (one worker), both with the same TLS 1.3
+# certificate and key (ECDSA P-256, made with openssl at the start), under
+# wrk -t1 -c50 at https://: keep-alive requests per second, and new TLS
+# connections per second (`Connection: close`: one request per connection,
+# so a TLS handshake for each; wrk resumes the session from the last
+# connection, as browsers do, and both servers accept that). And ws-server
+# beside a plain tokio-tungstenite echo, both over TLS, with the same echo
+# load at wss://. ONLY=tls runs these rows alone, in the same rounds.
+#
 # Servers run on core 0 and the load on core 1 (taskset; see lib.sh), so
 # they do not compete for a core. Beside each rate is the share of its core
 # the server used: near 100% means the server was the limit; well under it
 # means the load generator was. Every server is measured once a round, in
 # turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
 # (default 3); each figure is the median of the rounds, and a last table
-# checks the targets we set ourselves. Release builds; about 9 minutes. It
+# checks the targets we set ourselves. Release builds; about 11 minutes. It
 # installs wrk and nginx (Debian), Bun and ws (npm, into its cache) and the
 # article's Python dependencies (the interop suite's virtualenv,
 # interop/venv.sh) if missing, uses free ports, and stops everything it
@@ -38,7 +47,11 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib.sh"
-[[ $# -eq 0 ]] || { echo "usage: bash bench/peers.sh (ROUNDS and SECONDS_PER_RUN change the runs)" >&2; exit 1; }
+[[ $# -eq 0 && ${ONLY:-tls} == tls ]] || {
+    echo "usage: bash bench/peers.sh (ROUNDS and SECONDS_PER_RUN change the runs; ONLY=tls runs only the TLS rows)" >&2
+    exit 1
+}
+only=${ONLY:-}
 cache=${INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/http-vs-websocket}
 seconds=${SECONDS_PER_RUN:-3}
 rounds=${ROUNDS:-5}
@@ -48,6 +61,7 @@ followers=${FOLLOWERS:-10000}
 missing=()
 command -v wrk > /dev/null || missing+=(wrk)
 command -v nginx > /dev/null || missing+=(nginx)
+command -v openssl > /dev/null || missing+=(openssl)
 command -v npm > /dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
     echo "installing Debian packages: ${missing[*]}" >&2
@@ -65,6 +79,15 @@ py=$cache/venv/bin/python
 cargo build --quiet --release -p bench -p http-server -p ws-server --manifest-path "$root/Cargo.toml"
 # Every HTTP server answers the same page; this is the article's text (common::HELLO_BODY).
 export HELLO_BODY="Hello, World! This is an HTTP response." NODE_PATH=$js
+# One certificate and key for every TLS server, so that they all send the
+# same certificate and sign with the same kind of key: ECDSA P-256, for
+# localhost and 127.0.0.1, as `--self-signed` makes. openssl marks a
+# self-signed certificate as a certificate authority unless told not to,
+# and rustls refuses an authority's certificate as a server's own.
+cert=$work/cert.pem key=$work/key.pem
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+    -days 30 -keyout "$key" -out "$cert" 2> /dev/null
 
 # cpu_ticks: the CPU time (in clock ticks) the last server started has
 # used, with its children's (nginx serves from a worker process).
@@ -87,15 +110,16 @@ measured() {
     echo "$rate $(((after - before) * 100 / ($(getconf CLK_TCK) * seconds)))"
 }
 
-# The requests per second wrk reports, loading from core 1.
+# wrk_rate [OPTION...] URL: the requests per second wrk reports, loading
+# from core 1.
 wrk_rate() {
-    taskset -c 1 wrk -t1 -c50 -d"${seconds}s" "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
+    taskset -c 1 wrk -t1 -c50 -d"${seconds}s" "$@" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'
 }
 
 # Each server, as one cell of a table (two of the WebSocket one).
 python_http() { http_cell python-http "$py" -u "$root/interop/article/http_server.py" "$port"; }
 http_server() { http_cell http-server "$bin/http-server" --port "$port"; }
-nginx_http() { nginx_config; http_cell nginx nginx -c "$work/nginx.conf"; }
+nginx_http() { nginx_config nginx.conf; http_cell nginx nginx -c "$work/nginx.conf"; }
 bun_http() { http_cell bun-http "$js/.bin/bun" "$root/bench/peers/bun.js" http "$port"; }
 node_http() { http_cell node-http node "$root/bench/peers/node.js" http "$port"; }
 bare_hyper() { http_cell hyper "$bin/bench" serve-peer hyper --port "$port"; }
@@ -118,13 +142,23 @@ sse_memory() { memory_cell http-server-sse "http://127.0.0.1:$port/tick/stream" 
 ws_server_fanout() { fanout_cell ws-server "ws://127.0.0.1:$port/tick" "$bin/ws-server" --port "$port" --tick-interval 0.2; }
 bun_fanout() { fanout_cell bun "ws://127.0.0.1:$port/tick" "$js/.bin/bun" "$root/bench/peers/bun.js" feed "$port"; }
 sse_fanout() { fanout_cell http-server-sse "http://127.0.0.1:$port/tick/stream" "$bin/http-server" --port "$port" --tick-interval 0.2; }
+# Over TLS, all with the one certificate and key.
+nginx_https() { nginx_config nginx-tls.conf; https_cells nginx-tls nginx -c "$work/nginx.conf"; }
+http_server_https() { https_cells http-server-tls "$bin/http-server" --port "$port" --tls-cert "$cert" --tls-key "$key"; }
+ws_server_wss() { ws_cells ws-server-tls ws-load "wss://127.0.0.1:$port/" "$bin/ws-server" --port "$port" --tls-cert "$cert" --tls-key "$key"; }
+tungstenite_echo_wss() {
+    ws_cells tungstenite-echo-tls ws-load "wss://127.0.0.1:$port/" \
+        "$bin/bench" serve-peer tungstenite-echo --port "$port" --tls-cert "$cert" --tls-key "$key"
+}
 
 # The order of a round: the servers of each target one after the other, so
 # that they run as close together in time as they can.
+tls_servers=(nginx_https http_server_https ws_server_wss tungstenite_echo_wss)
 servers=(nginx_http http_server bun_http node_http bare_hyper hyper_defended plain_axum python_http
     tcp_echo ws_server bun_ws node_ws ws_server_quiet tungstenite_echo python_ws
     ws_server_memory bun_memory node_memory sse_memory
-    ws_server_fanout bun_fanout sse_fanout)
+    ws_server_fanout bun_fanout sse_fanout "${tls_servers[@]}")
+[[ $only != tls ]] || servers=("${tls_servers[@]}")
 
 # One round: every server measured once, in turn, each with the machine to
 # itself, on a port of its own. A shared machine's speed can change by a
@@ -147,10 +181,10 @@ run_round() {
     done
 }
 
-# nginx_config: bench/peers/nginx.conf, filled in, as $work/nginx.conf.
+# nginx_config FILE: bench/peers/FILE, filled in, as $work/nginx.conf.
 nginx_config() {
     sed -e "s|PORT|$port|" -e "s|BODY|$HELLO_BODY|" -e "s|WORK|$work|g" \
-        "$root/bench/peers/nginx.conf" > "$work/nginx.conf"
+        "$root/bench/peers/$1" > "$work/nginx.conf"
 }
 
 # http_cell KEY COMMAND...: starts the server COMMAND, loads it with wrk,
@@ -164,15 +198,33 @@ http_cell() {
     stop_all
 }
 
+# https_cells KEY COMMAND...: starts the TLS server COMMAND, loads it with
+# wrk at https:// twice, recording the rates: with keep-alive (as KEY), and
+# with `Connection: close` (as KEY/new), where the server closes each
+# connection after its one answer and wrk opens a new one, with a new TLS
+# handshake, for the next request. Stops it.
+https_cells() {
+    local key=$1 result
+    shift
+    serve "$key" "$@"
+    result=$(measured wrk_rate "https://127.0.0.1:$port/")
+    echo "$key $round $result" >> "$results"
+    result=$(measured wrk_rate -H "Connection: close" "https://127.0.0.1:$port/")
+    echo "$key/new $round $result" >> "$results"
+    stop_all
+}
+
 # ws_cells KEY LOAD TARGET COMMAND...: starts the server COMMAND, runs
 # `bench LOAD TARGET` against it from core 1 with 1 client and then with
-# 50, records both rates (as KEY/1 and KEY/50), stops it.
+# 50, records both rates (as KEY/1 and KEY/50), stops it. A wss:// TARGET
+# is trusted as having the one certificate.
 ws_cells() {
-    local key=$1 load=$2 target=$3 clients result
+    local key=$1 load=$2 target=$3 clients result trust=()
     shift 3
+    [[ $target != wss://* ]] || trust=(--cacert "$cert")
     serve "$key" "$@"
     for clients in 1 50; do
-        result=$(measured taskset -c 1 "$bin/bench" --seconds "$seconds" "$load" "$target" --clients "$clients")
+        result=$(measured taskset -c 1 "$bin/bench" --seconds "$seconds" "$load" "$target" --clients "$clients" "${trust[@]}")
         echo "$key/$clients $round $result" >> "$results"
     done
     stop_all
@@ -220,6 +272,13 @@ fanout_cell() {
 # core the server used.
 cell() {
     printf '%.0f (%.0f%% CPU)' "$(figure "$1")" "$(awk -v key="$1" '$1 == key { print $4 }' "$results" | median)"
+}
+
+# cpu_micros KEY: the server's CPU time per request (or round trip)
+# recorded under KEY, in µs: each round's share of a core divided by its
+# rate, then their median.
+cpu_micros() {
+    awk -v key="$1" '$1 == key && $3 > 0 { print $4 * 10000 / $3 }' "$results" | median | xargs printf '%.0f'
 }
 
 # figure KEY: the median of the figures recorded under KEY.
@@ -274,69 +333,104 @@ for ((round = 1; round <= rounds; round++)); do
     run_round
 done
 
+# plain_tables: the tables, charts and targets of the plain-text runs.
+plain_tables() {
+    echo
+    echo "| HTTP server | requests/s (wrk -t1 -c50, keep-alive), server CPU |"
+    echo "|---|---:|"
+    echo "| http-server (axum) | $(cell http-server) |"
+    echo "| nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker, the page from memory | $(cell nginx) |"
+    echo "| Bun $("$js/.bin/bun" --version) (\`Bun.serve\`) | $(cell bun-http) |"
+    echo "| Node $(node --version) (\`http\`) | $(cell node-http) |"
+    echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(cell axum) |"
+    echo "| hyper 1.x with http-server's defences (its deadline and size limit for request heads, graceful shutdown) | $(cell hyper-defended) |"
+    echo "| bare hyper 1.x | $(cell hyper) |"
+    echo "| the article's Python http.server (HTTP/1.0: a new connection per request) | $(cell python-http) |"
+    chart "HTTP keep-alive, wrk -t1 -c50" "requests/s" http-server=http-server nginx=nginx Bun=bun-http Node=node-http \
+        "plain axum=axum" "hyper, defended=hyper-defended" "bare hyper=hyper" Python=python-http
+    echo
+    echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50 clients, server CPU |"
+    echo "|---|---:|---:|"
+    echo "| ws-server (tokio-tungstenite, printing each message) | $(cell ws-server/1) | $(cell ws-server/50) |"
+    echo "| ws-server \`--quiet\` (the same, without printing) | $(cell ws-server-quiet/1) | $(cell ws-server-quiet/50) |"
+    echo "| Bun (uWebSockets), compression off | $(cell bun-ws/1) | $(cell bun-ws/50) |"
+    echo "| Node with npm \`ws\`, compression off | $(cell node-ws/1) | $(cell node-ws/50) |"
+    echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(cell tungstenite-echo/1) | $(cell tungstenite-echo/50) |"
+    echo "| raw tokio TCP echo (no WebSocket at all) | $(cell tcp-echo/1) | $(cell tcp-echo/50) |"
+    echo "| the article's Python websockets server | $(cell python-ws/1) | $(cell python-ws/50) |"
+    chart "WebSocket echo, 50 clients" "round trips/s" ws-server=ws-server/50 "--quiet=ws-server-quiet/50" Bun=bun-ws/50 \
+        Node=node-ws/50 "plain tokio-tungstenite=tungstenite-echo/50" "raw TCP=tcp-echo/50" Python=python-ws/50
+    echo
+    echo "| idle connections held open | KiB of server memory per connection |"
+    echo "|---|---:|"
+    echo "| ws-server, WebSocket | $(figure memory/ws-server) |"
+    echo "| Bun, WebSocket | $(figure memory/bun) |"
+    echo "| Node with npm \`ws\`, WebSocket | $(figure memory/node) |"
+    echo "| http-server, Server-Sent Events (\`/tick/stream\`) | $(figure memory/http-server-sse) |"
+    chart "Memory per idle connection, $connections held" "KiB" "ws-server=memory/ws-server" "Bun=memory/bun" \
+        "Node=memory/node" "http-server SSE=memory/http-server-sse"
+    echo
+    echo "| fan-out: $followers followers, 5 ticks/s | ticks delivered/s | ticks missed | server CPU per tick delivered | delay p50 | delay p99 |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for key in ws-server bun http-server-sse; do
+        case $key in
+            ws-server) what="ws-server, WebSocket push (\`/tick\`)" ;;
+            bun) what="Bun, WebSocket push (\`server.publish\`)" ;;
+            http-server-sse) what="http-server, Server-Sent Events (\`/tick/stream\`)" ;;
+        esac
+        printf '| %s | %.0f | %.0f | %s µs | %s ms | %s ms |\n' "$what" "$(figure "fanout-rate/$key")" \
+            "$(figure "fanout-missed/$key")" "$(figure "fanout-cpu/$key")" "$(figure "fanout-p50/$key")" \
+            "$(figure "fanout-p99/$key")"
+    done
+    chart "Fan-out to $followers followers: server CPU per tick delivered" "µs" "ws-server=fanout-cpu/ws-server" \
+        "Bun=fanout-cpu/bun" "http-server SSE=fanout-cpu/http-server-sse"
+    echo
+    echo "| target we set ourselves | median of the rounds | lowest to highest | met |"
+    echo "|---|---:|---:|---|"
+    target_row "http-server: at least 0.95× nginx (one worker)" http-server nginx ">=" 0.95
+    target_row "http-server: ahead of Bun" http-server bun-http ">" 1
+    target_row "http-server: ahead of Node" http-server node-http ">" 1
+    target_row "ws-server, printing, 50 clients: ahead of Bun's echo" ws-server/50 bun-ws/50 ">" 1
+    target_row "ws-server, printing, 50 clients: ahead of Node's echo" ws-server/50 node-ws/50 ">" 1
+    target_row "ws-server, printing, 50 clients: at least 0.90× a raw TCP echo" ws-server/50 tcp-echo/50 ">=" 0.90
+    target_row "memory per idle WebSocket: at most 1.5× Bun's" memory/ws-server memory/bun "<=" 1.5
+    target_row "fan-out: server CPU per tick delivered at most Bun's" fanout-cpu/ws-server fanout-cpu/bun "<=" 1
+    target_row "fan-out: delay p99 at most Bun's" fanout-p99/ws-server fanout-p99/bun "<=" 1
+    target_row "http-server against the article's Python http.server (set by the machine)" http-server python-http -
+    target_row "ws-server, 50 clients, against the article's Python websockets (set by the machine)" ws-server/50 python-ws/50 -
+    target_row "ws-server \`--quiet\`, 50 clients, against a raw TCP echo" ws-server-quiet/50 tcp-echo/50 -
+    target_row "fan-out: http-server's SSE, server CPU per tick delivered, against ws-server's push" fanout-cpu/http-server-sse fanout-cpu/ws-server -
+}
+
+# tls_tables: the same for the runs over TLS; with the plain-text runs
+# beside them, also what TLS costs each of our servers.
+tls_tables() {
+    echo
+    echo "| HTTPS server, TLS 1.3, one certificate (ECDSA P-256) | requests/s, keep-alive (wrk -t1 -c50), server CPU | new TLS connections/s (wrk -t1 -c50, \`Connection: close\`), server CPU | server CPU per new TLS connection |"
+    echo "|---|---:|---:|---:|"
+    echo "| http-server (axum, rustls with ring) | $(cell http-server-tls) | $(cell http-server-tls/new) | $(cpu_micros http-server-tls/new) µs |"
+    echo "| nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker, $(openssl version | cut -d' ' -f1-2) | $(cell nginx-tls) | $(cell nginx-tls/new) | $(cpu_micros nginx-tls/new) µs |"
+    chart "HTTPS, wrk -t1 -c50" "requests/s" "http-server keep-alive=http-server-tls" "nginx keep-alive=nginx-tls" \
+        "http-server new connections=http-server-tls/new" "nginx new connections=nginx-tls/new"
+    echo
+    echo "| WebSocket echo over TLS (wss://) | round trips/s, 1 client, server CPU | round trips/s, 50 clients, server CPU |"
+    echo "|---|---:|---:|"
+    echo "| ws-server (tokio-tungstenite and tokio-rustls, printing each message) | $(cell ws-server-tls/1) | $(cell ws-server-tls/50) |"
+    echo "| plain tokio-tungstenite echo over tokio-rustls (no printing, no deadlines or limits) | $(cell tungstenite-echo-tls/1) | $(cell tungstenite-echo-tls/50) |"
+    chart "WebSocket echo over TLS, 50 clients" "round trips/s" ws-server=ws-server-tls/50 \
+        "plain tokio-tungstenite=tungstenite-echo-tls/50"
+    echo
+    echo "| over TLS (reported, not targets) | median of the rounds | lowest to highest | met |"
+    echo "|---|---:|---:|---|"
+    target_row "http-server against nginx, keep-alive" http-server-tls nginx-tls -
+    target_row "http-server against nginx, a new TLS connection per request" http-server-tls/new nginx-tls/new -
+    target_row "ws-server, printing, 50 clients, against a plain tokio-tungstenite echo" ws-server-tls/50 tungstenite-echo-tls/50 -
+    [[ $only != tls ]] || return 0
+    target_row "http-server over TLS against itself in plain text, keep-alive" http-server-tls http-server -
+    target_row "nginx over TLS against itself in plain text, keep-alive" nginx-tls nginx -
+    target_row "ws-server, 50 clients, over TLS against itself in plain text" ws-server-tls/50 ws-server/50 -
+}
+
 echo "$(machine); $rounds rounds, $seconds s per run; $connections idle connections, $followers followers; each figure is the median of the rounds"
-echo
-echo "| HTTP server | requests/s (wrk -t1 -c50, keep-alive), server CPU |"
-echo "|---|---:|"
-echo "| http-server (axum) | $(cell http-server) |"
-echo "| nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker, the page from memory | $(cell nginx) |"
-echo "| Bun $("$js/.bin/bun" --version) (\`Bun.serve\`) | $(cell bun-http) |"
-echo "| Node $(node --version) (\`http\`) | $(cell node-http) |"
-echo "| plain axum (\`axum::serve\`, one handler, nothing else) | $(cell axum) |"
-echo "| hyper 1.x with http-server's defences (its deadline and size limit for request heads, graceful shutdown) | $(cell hyper-defended) |"
-echo "| bare hyper 1.x | $(cell hyper) |"
-echo "| the article's Python http.server (HTTP/1.0: a new connection per request) | $(cell python-http) |"
-chart "HTTP keep-alive, wrk -t1 -c50" "requests/s" http-server=http-server nginx=nginx Bun=bun-http Node=node-http \
-    "plain axum=axum" "hyper, defended=hyper-defended" "bare hyper=hyper" Python=python-http
-echo
-echo "| WebSocket echo | round trips/s, 1 client, server CPU | round trips/s, 50 clients, server CPU |"
-echo "|---|---:|---:|"
-echo "| ws-server (tokio-tungstenite, printing each message) | $(cell ws-server/1) | $(cell ws-server/50) |"
-echo "| ws-server \`--quiet\` (the same, without printing) | $(cell ws-server-quiet/1) | $(cell ws-server-quiet/50) |"
-echo "| Bun (uWebSockets), compression off | $(cell bun-ws/1) | $(cell bun-ws/50) |"
-echo "| Node with npm \`ws\`, compression off | $(cell node-ws/1) | $(cell node-ws/50) |"
-echo "| plain tokio-tungstenite echo (no printing, no deadlines or limits) | $(cell tungstenite-echo/1) | $(cell tungstenite-echo/50) |"
-echo "| raw tokio TCP echo (no WebSocket at all) | $(cell tcp-echo/1) | $(cell tcp-echo/50) |"
-echo "| the article's Python websockets server | $(cell python-ws/1) | $(cell python-ws/50) |"
-chart "WebSocket echo, 50 clients" "round trips/s" ws-server=ws-server/50 "--quiet=ws-server-quiet/50" Bun=bun-ws/50 \
-    Node=node-ws/50 "plain tokio-tungstenite=tungstenite-echo/50" "raw TCP=tcp-echo/50" Python=python-ws/50
-echo
-echo "| idle connections held open | KiB of server memory per connection |"
-echo "|---|---:|"
-echo "| ws-server, WebSocket | $(figure memory/ws-server) |"
-echo "| Bun, WebSocket | $(figure memory/bun) |"
-echo "| Node with npm \`ws\`, WebSocket | $(figure memory/node) |"
-echo "| http-server, Server-Sent Events (\`/tick/stream\`) | $(figure memory/http-server-sse) |"
-chart "Memory per idle connection, $connections held" "KiB" "ws-server=memory/ws-server" "Bun=memory/bun" \
-    "Node=memory/node" "http-server SSE=memory/http-server-sse"
-echo
-echo "| fan-out: $followers followers, 5 ticks/s | ticks delivered/s | ticks missed | server CPU per tick delivered | delay p50 | delay p99 |"
-echo "|---|---:|---:|---:|---:|---:|"
-for key in ws-server bun http-server-sse; do
-    case $key in
-        ws-server) what="ws-server, WebSocket push (\`/tick\`)" ;;
-        bun) what="Bun, WebSocket push (\`server.publish\`)" ;;
-        http-server-sse) what="http-server, Server-Sent Events (\`/tick/stream\`)" ;;
-    esac
-    printf '| %s | %.0f | %.0f | %s µs | %s ms | %s ms |\n' "$what" "$(figure "fanout-rate/$key")" \
-        "$(figure "fanout-missed/$key")" "$(figure "fanout-cpu/$key")" "$(figure "fanout-p50/$key")" \
-        "$(figure "fanout-p99/$key")"
-done
-chart "Fan-out to $followers followers: server CPU per tick delivered" "µs" "ws-server=fanout-cpu/ws-server" \
-    "Bun=fanout-cpu/bun" "http-server SSE=fanout-cpu/http-server-sse"
-echo
-echo "| target we set ourselves | median of the rounds | lowest to highest | met |"
-echo "|---|---:|---:|---|"
-target_row "http-server: at least 0.95× nginx (one worker)" http-server nginx ">=" 0.95
-target_row "http-server: ahead of Bun" http-server bun-http ">" 1
-target_row "http-server: ahead of Node" http-server node-http ">" 1
-target_row "ws-server, printing, 50 clients: ahead of Bun's echo" ws-server/50 bun-ws/50 ">" 1
-target_row "ws-server, printing, 50 clients: ahead of Node's echo" ws-server/50 node-ws/50 ">" 1
-target_row "ws-server, printing, 50 clients: at least 0.90× a raw TCP echo" ws-server/50 tcp-echo/50 ">=" 0.90
-target_row "memory per idle WebSocket: at most 1.5× Bun's" memory/ws-server memory/bun "<=" 1.5
-target_row "fan-out: server CPU per tick delivered at most Bun's" fanout-cpu/ws-server fanout-cpu/bun "<=" 1
-target_row "fan-out: delay p99 at most Bun's" fanout-p99/ws-server fanout-p99/bun "<=" 1
-target_row "http-server against the article's Python http.server (set by the machine)" http-server python-http -
-target_row "ws-server, 50 clients, against the article's Python websockets (set by the machine)" ws-server/50 python-ws/50 -
-target_row "ws-server \`--quiet\`, 50 clients, against a raw TCP echo" ws-server-quiet/50 tcp-echo/50 -
-target_row "fan-out: http-server's SSE, server CPU per tick delivered, against ws-server's push" fanout-cpu/http-server-sse fanout-cpu/ws-server -
+[[ $only == tls ]] || plain_tables
+tls_tables

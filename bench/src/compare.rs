@@ -8,27 +8,27 @@
 //!    and `requests.Session` really do;
 //! 3. WebSocket messages over one connection per client.
 //!
+//! Each way runs twice: in plain text, as in the article, and inside TLS
+//! (`https://`, `wss://`), where a new connection also costs a TLS handshake.
+//!
 //! Both servers run inside this process on free ports; the clients count the
-//! bytes their sockets really send and receive during the measured exchanges.
+//! bytes their sockets really send and receive during the measured exchanges
+//! (with TLS, the records as they cross the wire).
 
-use std::net::SocketAddr;
+mod client;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use common::feed::Feed;
-use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use common::tls::ClientTlsOptions;
+use rustls::ClientConfig;
+use rustls::client::Resumption;
 
-use common::tap::Counters;
-
-use crate::counted;
 use crate::servers::Servers;
+
+pub(crate) use client::ws_echo;
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -41,7 +41,8 @@ pub struct Settings {
     pub clients: Vec<usize>,
 }
 
-/// The three ways of doing the same exchange.
+/// The three ways of doing the same exchange (each in plain text or over
+/// TLS: see [`Row::tls`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// HTTP, a new TCP connection per request.
@@ -60,12 +61,15 @@ impl Method {
         Method::WebSocket,
     ];
 
-    /// The name in the table.
-    pub fn label(self) -> &'static str {
-        match self {
-            Method::HttpNewConnection => "HTTP, new connection per request",
-            Method::HttpKeepAlive => "HTTP/1.1 keep-alive",
-            Method::WebSocket => "WebSocket",
+    /// The name in the table, over TLS or not.
+    pub fn label(self, tls: bool) -> &'static str {
+        match (self, tls) {
+            (Method::HttpNewConnection, false) => "HTTP, new connection per request",
+            (Method::HttpNewConnection, true) => "HTTPS, new connection per request",
+            (Method::HttpKeepAlive, false) => "HTTP/1.1 keep-alive",
+            (Method::HttpKeepAlive, true) => "HTTPS keep-alive",
+            (Method::WebSocket, false) => "WebSocket",
+            (Method::WebSocket, true) => "WSS (WebSocket over TLS)",
         }
     }
 }
@@ -75,6 +79,8 @@ impl Method {
 pub struct Row {
     /// Which way.
     pub method: Method,
+    /// Whether it ran inside TLS (`https://`, `wss://`).
+    pub tls: bool,
     /// How many clients at once.
     pub clients: usize,
     /// Exchanges completed.
@@ -89,7 +95,8 @@ pub struct Row {
     pub bytes_sent: u64,
     /// Bytes the clients' sockets received, in the measured exchanges.
     pub bytes_received: u64,
-    /// TCP connections the clients opened (each one a three-way handshake).
+    /// TCP connections the clients opened (each one a three-way handshake,
+    /// and over TLS a TLS handshake too).
     pub connections: u64,
 }
 
@@ -107,42 +114,72 @@ impl Row {
             (self.bytes_received + n / 2) / n,
         )
     }
+
+    /// TLS handshakes the clients ran: one per connection over TLS.
+    pub fn tls_handshakes(&self) -> u64 {
+        if self.tls { self.connections } else { 0 }
+    }
 }
 
-/// Runs every method with every number of clients and returns the rows.
+/// Runs every method, in plain text and over TLS, with every number of
+/// clients, and returns the rows.
 pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let servers = Servers::start(Feed::new()).await?;
+    let tls = client_config(&servers)?;
     let mut rows = Vec::new();
     for method in Method::ALL {
-        for &clients in &settings.clients {
-            rows.push(measure(method, clients, &servers, settings).await?);
+        for tls in [None, Some(&tls)] {
+            for &clients in &settings.clients {
+                rows.push(measure(method, tls, clients, &servers, settings).await?);
+            }
         }
     }
     servers.stop().await;
     Ok(rows)
 }
 
+/// The clients' TLS: they trust the servers' self-signed certificate, as
+/// `--cacert FILE` does, and never resume a session. A client that keeps
+/// the session ticket a server sends after the handshake (browsers do) can
+/// present it next time and skip the certificate and its signature; without
+/// it, every new connection is a full handshake, the cost measured here.
+fn client_config(servers: &Servers) -> anyhow::Result<Arc<ClientConfig>> {
+    let trust = ClientTlsOptions {
+        cacert: Some(servers.certificate.clone()),
+        insecure: false,
+    };
+    let mut config = (*trust.client_config(&[b"http/1.1"])?).clone();
+    config.resumption = Resumption::disabled();
+    Ok(Arc::new(config))
+}
+
 /// The table, in Markdown.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| method | clients | exchanges/s | p50 | p99 | bytes sent per exchange | bytes received per exchange | TCP connections per 100 exchanges |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| method | clients | exchanges/s | p50 | p99 | bytes sent per exchange | bytes received per exchange | TCP connections per 100 exchanges | TLS handshakes per 100 exchanges |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         let (sent, received) = row.bytes_per_exchange();
         out.push_str(&format!(
-            "| {} | {} | {:.0} | {} | {} | {} | {} | {:.0} |\n",
-            row.method.label(),
+            "| {} | {} | {:.0} | {} | {} | {} | {} | {:.0} | {:.0} |\n",
+            row.method.label(row.tls),
             row.clients,
             row.per_second(),
             micros(row.p50),
             micros(row.p99),
             sent,
             received,
-            100.0 * row.connections as f64 / row.exchanges.max(1) as f64,
+            per_100(row.connections, row),
+            per_100(row.tls_handshakes(), row),
         ));
     }
     out
+}
+
+/// How many of `count` there were for every 100 of `row`'s exchanges.
+fn per_100(count: u64, row: &Row) -> f64 {
+    100.0 * count as f64 / row.exchanges.max(1) as f64
 }
 
 /// The median and the 99th percentile of `durations` (which it sorts; at
@@ -158,30 +195,33 @@ fn micros(duration: Duration) -> String {
     format!("{} µs", duration.as_micros())
 }
 
-/// What one client did.
-struct ClientResult {
-    latencies: Vec<Duration>,
-    bytes_sent: u64,
-    bytes_received: u64,
-    connections: u64,
-}
-
-/// Runs `clients` clients of `method` for the set duration.
+/// Runs `clients` clients of `method` (over TLS if `tls` is set) for the
+/// set duration.
 async fn measure(
     method: Method,
+    tls: Option<&Arc<ClientConfig>>,
     clients: usize,
     servers: &Servers,
     settings: &Settings,
 ) -> anyhow::Result<Row> {
+    let addr = match (method, tls.is_some()) {
+        (Method::WebSocket, false) => servers.ws,
+        (Method::WebSocket, true) => servers.wss,
+        (_, false) => servers.http,
+        (_, true) => servers.https,
+    };
     let start = Instant::now();
     let deadline = start + settings.duration;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
-        let (addr, payload) = match method {
-            Method::WebSocket => (servers.ws, settings.payload),
-            _ => (servers.http, settings.payload),
-        };
-        tasks.spawn(client(method, addr, payload, deadline));
+        let tls = tls.cloned();
+        tasks.spawn(client::client(
+            method,
+            addr,
+            tls,
+            settings.payload,
+            deadline,
+        ));
     }
     let mut latencies = Vec::new();
     let (mut bytes_sent, mut bytes_received, mut connections) = (0, 0, 0);
@@ -193,12 +233,14 @@ async fn measure(
         connections += result.connections;
     }
     let elapsed = start.elapsed();
+    let label = method.label(tls.is_some());
     if latencies.is_empty() {
-        bail!("{}: no exchange completed", method.label());
+        bail!("{label}: no exchange completed");
     }
     let (p50, p99) = percentiles(&mut latencies);
     Ok(Row {
         method,
+        tls: tls.is_some(),
         clients,
         exchanges: latencies.len() as u64,
         elapsed,
@@ -210,121 +252,6 @@ async fn measure(
     })
 }
 
-/// One client: exchanges until `deadline`, timing each.
-async fn client(
-    method: Method,
-    addr: SocketAddr,
-    payload: usize,
-    deadline: Instant,
-) -> anyhow::Result<ClientResult> {
-    let counters = Counters::default();
-    let message = "x".repeat(payload);
-    let path = format!("/?m={message}");
-    let mut latencies = Vec::new();
-    let mut connections = 0;
-    // The counters when the measured exchanges began and ended.
-    let (counted_from, counted_to);
-
-    match method {
-        Method::HttpNewConnection => {
-            counted_from = counters.read();
-            while Instant::now() < deadline {
-                let began = Instant::now();
-                // Opening the connection is part of the exchange here: that
-                // is the cost the article's model pays every time.
-                let mut sender = http_connect(addr, &counters).await?;
-                connections += 1;
-                http_get(&mut sender, addr, &path, true).await?;
-                latencies.push(began.elapsed());
-            }
-            counted_to = counters.read();
-        }
-        Method::HttpKeepAlive => {
-            let mut sender = http_connect(addr, &counters).await?;
-            connections += 1;
-            counted_from = counters.read();
-            while Instant::now() < deadline {
-                let began = Instant::now();
-                http_get(&mut sender, addr, &path, false).await?;
-                latencies.push(began.elapsed());
-            }
-            counted_to = counters.read();
-        }
-        Method::WebSocket => {
-            let stream = counted::connect(addr, &counters).await?;
-            let (mut ws, _) =
-                tokio_tungstenite::client_async(format!("ws://{addr}/"), stream).await?;
-            connections += 1;
-            // The handshake is paid once per connection, like keep-alive's
-            // TCP handshake: only the exchanges are counted.
-            counted_from = counters.read();
-            while Instant::now() < deadline {
-                let began = Instant::now();
-                ws_echo(&mut ws, &message).await?;
-                latencies.push(began.elapsed());
-            }
-            counted_to = counters.read();
-            ws.close(None).await?;
-        }
-    }
-    Ok(ClientResult {
-        latencies,
-        bytes_sent: counted_to.0 - counted_from.0,
-        bytes_received: counted_to.1 - counted_from.1,
-        connections,
-    })
-}
-
-/// Opens a TCP connection and starts HTTP/1.1 on it.
-async fn http_connect(
-    addr: SocketAddr,
-    counters: &Counters,
-) -> anyhow::Result<SendRequest<Empty<Bytes>>> {
-    let stream = counted::connect(addr, counters).await?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
-    Ok(sender)
-}
-
-/// One GET, reading the whole answer.
-async fn http_get(
-    sender: &mut SendRequest<Empty<Bytes>>,
-    addr: SocketAddr,
-    path: &str,
-    close: bool,
-) -> anyhow::Result<()> {
-    let mut request = hyper::Request::get(path).header(hyper::header::HOST, addr.to_string());
-    if close {
-        request = request.header(hyper::header::CONNECTION, "close");
-    }
-    let response = sender.send_request(request.body(Empty::new())?).await?;
-    if response.status() != hyper::StatusCode::OK {
-        bail!("HTTP status {}", response.status());
-    }
-    response.into_body().collect().await?;
-    Ok(())
-}
-
-/// One text message out, its echo back (pings and pongs skipped); returns
-/// the echo's text.
-pub(crate) async fn ws_echo<S>(
-    ws: &mut WebSocketStream<S>,
-    message: &str,
-) -> anyhow::Result<Utf8Bytes>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    ws.send(Message::text(message)).await?;
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(reply))) => return Ok(reply),
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => return Err(err.into()),
-            None => bail!("the WebSocket server closed the connection"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,7 +259,11 @@ mod tests {
     /// The benchmark runs on a tiny load and prints its table. What it counts
     /// on the wire does not depend on timing: a 32-byte WebSocket message is
     /// 38 bytes from a client (a 2-byte header and a 4-byte mask) and 34 back
-    /// (no mask); HTTP opens a connection per exchange only when asked to.
+    /// (no mask). Inside TLS 1.3 each one travels as one record, 22 bytes
+    /// more: a 5-byte header, then the frame encrypted, one byte naming the
+    /// record's real content type, and a 16-byte authentication tag. HTTP
+    /// opens a connection per exchange only when asked to, and only a new
+    /// TLS connection costs a TLS handshake.
     #[tokio::test]
     async fn tiny_run_prints_the_table_with_exact_frame_sizes() {
         let settings = Settings {
@@ -341,22 +272,28 @@ mod tests {
             clients: vec![1, 2],
         };
         let rows = run(&settings).await.expect("the benchmark runs");
-        assert_eq!(rows.len(), 6);
+        assert_eq!(rows.len(), 12);
         for row in &rows {
             assert!(row.exchanges > 0, "{row:?}");
             let per_100 = 100 * row.connections / row.exchanges;
             match row.method {
                 Method::WebSocket => {
-                    assert_eq!(row.bytes_per_exchange(), (38, 34));
+                    let frames = if row.tls { (60, 56) } else { (38, 34) };
+                    assert_eq!(row.bytes_per_exchange(), frames, "{row:?}");
                     assert_eq!(row.connections, row.clients as u64);
                 }
                 Method::HttpKeepAlive => assert_eq!(row.connections, row.clients as u64),
                 Method::HttpNewConnection => assert_eq!(per_100, 100),
             }
+            let handshakes = if row.tls { row.connections } else { 0 };
+            assert_eq!(row.tls_handshakes(), handshakes);
         }
         let table = table(&rows);
+        println!("{table}");
         assert!(table.starts_with("| method | clients | exchanges/s |"));
         assert!(table.contains("| WebSocket | 2 |"));
-        assert!(table.contains("| 38 | 34 | 0 |"));
+        assert!(table.contains("| WSS (WebSocket over TLS) | 2 |"));
+        assert!(table.contains("| 38 | 34 | 0 | 0 |"));
+        assert!(table.contains("| 60 | 56 | 0 | 0 |"));
     }
 }

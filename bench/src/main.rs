@@ -66,13 +66,19 @@ enum Command {
         peer: Peer,
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// TLS, for tungstenite-echo only: the same flags as our servers'
+        #[command(flatten)]
+        tls: common::tls::ServerTlsOptions,
     },
-    /// WebSocket echo load: prints round trips per second (for peers.sh)
+    /// WebSocket echo load, ws:// or wss://: prints round trips per second (for peers.sh)
     #[command(hide = true)]
     WsLoad {
         url: String,
         #[arg(long, default_value_t = 1)]
         clients: usize,
+        /// Which servers a wss:// URL may be: the same flags as our clients'
+        #[command(flatten)]
+        tls: common::tls::ClientTlsOptions,
     },
     /// Raw TCP echo load: prints round trips per second (for peers.sh)
     #[command(hide = true)]
@@ -113,7 +119,7 @@ enum Peer {
     Axum,
     /// A raw TCP echo
     TcpEcho,
-    /// A plain tokio-tungstenite echo
+    /// A plain tokio-tungstenite echo (over TLS with --tls-cert and --tls-key)
     TungsteniteEcho,
 }
 
@@ -174,18 +180,27 @@ async fn run(args: Args) -> anyhow::Result<()> {
             println!("{}", bench::machine());
             println!("{}", measurement.summary());
         }
-        Some(Command::ServePeer { peer, port }) => {
+        Some(Command::ServePeer { peer, port, tls }) => {
+            // Both our servers name HTTP/1.1 in their TLS handshakes; so does
+            // the peer (a WebSocket starts as an HTTP/1.1 upgrade).
+            let tls = tls.load(&[b"http/1.1"])?;
+            if tls.is_some() && !matches!(peer, Peer::TungsteniteEcho) {
+                anyhow::bail!("only tungstenite-echo speaks TLS here");
+            }
             let listener = common::server::bind(common::DEFAULT_HOST, port).await?;
             match peer {
                 Peer::Hyper => bench::peers::serve_hyper(listener, false).await?,
                 Peer::HyperDefended => bench::peers::serve_hyper(listener, true).await?,
                 Peer::Axum => bench::peers::serve_axum(listener).await?,
                 Peer::TcpEcho => bench::peers::serve_tcp_echo(listener).await?,
-                Peer::TungsteniteEcho => bench::peers::serve_tungstenite_echo(listener).await?,
+                Peer::TungsteniteEcho => {
+                    bench::peers::serve_tungstenite_echo(listener, tls).await?
+                }
             }
         }
-        Some(Command::WsLoad { url, clients }) => {
-            let rate = bench::peers::ws_load(&url, clients, args.seconds, args.payload).await?;
+        Some(Command::WsLoad { url, clients, tls }) => {
+            let rate =
+                bench::peers::ws_load(&url, &tls, clients, args.seconds, args.payload).await?;
             println!("{rate:.0}");
         }
         Some(Command::TcpLoad { addr, clients }) => {

@@ -1,8 +1,9 @@
 //! The pieces `bench/peers.sh` puts our servers beside: a hyper server, bare
 //! or with http-server's defences, a plain axum server, a plain
-//! tokio-tungstenite echo and a raw TCP echo (what our servers would be with
-//! less or nothing of their own), and load generators for WebSocket and raw
-//! TCP echo (wrk does HTTP).
+//! tokio-tungstenite echo (in plain text or over TLS) and a raw TCP echo
+//! (what our servers would be with less or nothing of their own), and load
+//! generators for WebSocket (`ws://` or `wss://`) and raw TCP echo (wrk does
+//! HTTP and HTTPS).
 //!
 //! Each server prints a started line with its URL, like ours, so the script
 //! can start them all the same way.
@@ -12,9 +13,11 @@
 //! Mirrors the article's comparison table, with servers other than ours.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use common::tls::{ClientTlsOptions, ServerTls};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -24,13 +27,14 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A hyper 1.x server: the article's body on every request, no router.
 ///
@@ -132,51 +136,81 @@ pub async fn serve_tcp_echo(listener: TcpListener) -> anyhow::Result<()> {
 /// sent back unchanged, nothing else (no printing, deadlines, heartbeat or
 /// shutdown). What ws-server would be without the article's behaviour and
 /// its defences. Same read buffer as ws-server, so only the code differs.
-pub async fn serve_tungstenite_echo(listener: TcpListener) -> anyhow::Result<()> {
+/// With `tls`, each connection's TLS handshake comes first, with
+/// tokio-rustls as ws-server does it (`wss://`).
+pub async fn serve_tungstenite_echo(
+    listener: TcpListener,
+    tls: Option<ServerTls>,
+) -> anyhow::Result<()> {
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
     println!(
-        "plain tokio-tungstenite echo server started. Listening on ws://{}",
+        "plain tokio-tungstenite echo server started. Listening on {scheme}://{}",
         listener.local_addr()?
     );
-    // 2 KiB: the read buffer ws-server gives each connection.
-    let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
+    if let Some(tls) = &tls {
+        println!("{}", tls.certificate_line());
+    }
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let Ok(mut ws) =
-                tokio_tungstenite::accept_async_with_config(stream, Some(config)).await
-            else {
-                return;
+            let Some(tls) = tls else {
+                return echo(stream).await;
             };
-            while let Some(Ok(message)) = ws.next().await {
-                if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err() {
-                    return;
-                }
+            if let Ok(stream) = tls.acceptor().accept(stream).await {
+                echo(stream).await;
             }
         });
     }
 }
 
+/// The WebSocket upgrade on `stream`, then every text and binary message
+/// back as it came, until the client goes.
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
+    // 2 KiB: the read buffer ws-server gives each connection.
+    let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
+    let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
+        return;
+    };
+    while let Some(Ok(message)) = ws.next().await {
+        if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// `clients` WebSocket clients send a `payload`-byte text message and wait
 /// for the reply, again and again, for `duration`; returns round trips per
-/// second.
+/// second. A `wss://` URL is dialled over TLS, trusting what `tls` says
+/// (`--cacert FILE`).
 ///
 /// After the handshake and one exchange through tungstenite (which shows
 /// what the reply looks like), each client writes the same masked frame,
 /// built once, and reads the reply's exact bytes, as [`tcp_load`] does with
 /// raw bytes. So the load generator costs the same per round trip for
 /// WebSocket and for raw TCP, and the two rates compare the servers alone.
+/// (Over TLS, the frames go through tokio-rustls like any other bytes.)
 pub async fn ws_load(
     url: &str,
+    tls: &ClientTlsOptions,
     clients: usize,
     duration: Duration,
     payload: usize,
 ) -> anyhow::Result<f64> {
+    let uri = common::url::parse(url, "ws")?;
+    // Only `wss://` needs a TLS config; reading the system's certificates
+    // for a `ws://` URL would be wasted work.
+    let tls = if common::url::is_tls(&uri) {
+        Some(tls.client_config(&[b"http/1.1"])?)
+    } else {
+        None
+    };
     let message = "x".repeat(payload);
     load(clients, duration, |deadline| {
-        let (url, message) = (url.to_string(), message.clone());
+        let (url, tls, message) = (url.to_string(), tls.clone(), message.clone());
         async move {
-            let (mut ws, reply) = ws_connect(&url, &message).await?;
+            let (mut ws, reply) = ws_connect(&url, tls, &message).await?;
             let request = text_frame(message.as_bytes(), Some(MASK))?;
             let expected = text_frame(reply.as_bytes(), None)?;
             let count = exchange_until(deadline, ws.get_mut(), &request, &expected).await?;
@@ -187,17 +221,25 @@ pub async fn ws_load(
     .await
 }
 
-/// Opens a WebSocket to `url` and sends `message` once; returns the
-/// connection and the text of the reply.
+/// Opens a WebSocket to `url` (over TLS with `tls`) and sends `message`
+/// once; returns the connection and the text of the reply.
 async fn ws_connect(
     url: &str,
+    tls: Option<Arc<ClientConfig>>,
     message: &str,
-) -> anyhow::Result<(WebSocketStream<TcpStream>, Utf8Bytes)> {
+) -> anyhow::Result<(WebSocketStream<MaybeTlsStream<TcpStream>>, Utf8Bytes)> {
     let uri = common::url::parse(url, "ws")?;
-    let stream = TcpStream::connect(common::url::host_and_port(&uri))
+    let (host, port) = common::url::host_and_port(&uri);
+    let stream = TcpStream::connect((host, port))
         .await
         .with_context(|| format!("could not connect to {url}"))?;
     stream.set_nodelay(true)?;
+    let stream = match tls {
+        Some(config) => {
+            MaybeTlsStream::Rustls(common::tls::connect(stream, host, config, url).await?)
+        }
+        None => MaybeTlsStream::Plain(stream),
+    };
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await?;
     let reply = crate::compare::ws_echo(&mut ws, message).await?;
     Ok((ws, reply))
@@ -244,9 +286,9 @@ pub async fn tcp_load(
 /// Writes `request` and reads a reply of `expected`'s length, checking it,
 /// again and again until `deadline` (at least once); returns how many round
 /// trips that was.
-async fn exchange_until(
+async fn exchange_until<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Instant,
-    stream: &mut TcpStream,
+    stream: &mut S,
     request: &[u8],
     expected: &[u8],
 ) -> anyhow::Result<u64> {
@@ -254,6 +296,8 @@ async fn exchange_until(
     let mut count = 0;
     loop {
         stream.write_all(request).await?;
+        // A no-op on TCP; through TLS, it makes sure the record is sent.
+        stream.flush().await?;
         stream.read_exact(&mut reply).await?;
         if reply != expected {
             bail!("an unexpected reply: {:?}", String::from_utf8_lossy(&reply));
@@ -310,26 +354,40 @@ mod tests {
 
     /// The load generator gets through real round trips with ws-server,
     /// checking every reply (each client makes at least one, however short
-    /// the run).
+    /// the run), in plain text and over TLS.
     #[tokio::test]
     async fn ws_load_runs_against_ws_server() {
-        let options = ws_server::Options {
-            quiet: true,
-            ..ws_server::Options::default()
+        let self_signed = common::tls::ServerTlsOptions {
+            self_signed: true,
+            ..Default::default()
         };
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("ws://{}", listener.local_addr().unwrap());
-        let feed = common::feed::Feed::new();
-        let server = tokio::spawn(ws_server::serve(
-            listener,
-            options,
-            feed,
-            std::future::pending(),
-        ));
-        let rate = ws_load(&url, 2, Duration::from_millis(50), 32)
-            .await
-            .unwrap();
-        assert!(rate > 0.0);
-        server.abort();
+        let tls = self_signed.load(&[b"http/1.1"]).unwrap();
+        let certificate = tls.as_ref().unwrap().certificate_path().to_path_buf();
+        let trust = ClientTlsOptions {
+            cacert: Some(certificate.clone()),
+            insecure: false,
+        };
+        for (scheme, tls) in [("ws", None), ("wss", tls)] {
+            let options = ws_server::Options {
+                quiet: true,
+                tls,
+                ..ws_server::Options::default()
+            };
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+            let feed = common::feed::Feed::new();
+            let server = tokio::spawn(ws_server::serve(
+                listener,
+                options,
+                feed,
+                std::future::pending(),
+            ));
+            let rate = ws_load(&url, &trust, 2, Duration::from_millis(50), 32)
+                .await
+                .unwrap();
+            assert!(rate > 0.0, "{url}");
+            server.abort();
+        }
+        let _ = std::fs::remove_file(certificate);
     }
 }
