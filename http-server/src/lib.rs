@@ -347,9 +347,10 @@ pub async fn run(
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
     let shutdown = common::server::shutdown_signal()?;
-    // Before binding: a bad certificate file stops the server at once.
-    options.tls = tls.load(ALPN)?;
     let listener = common::server::bind(host, port).await?;
+    // After binding, so that a port in use leaves no self-signed file
+    // behind; a bad certificate file still stops the server at once.
+    options.tls = tls.load(ALPN)?;
     let scheme = if options.tls.is_some() {
         "https"
     } else {

@@ -19,8 +19,10 @@ async function main(pageUrl, wsUrl) {
   try {
     const page = await browser.newPage();
     await page.goto(pageUrl, { timeout: BUDGET_MS });
-    // `onerror` is all a page learns of a refused upgrade: the browser hides
-    // the status (403) from it, as it hides any cross-site answer.
+    // `onerror` is all a page learns of a failed upgrade: the browser never
+    // shows a page the status (here 403) of a WebSocket handshake. run.sh
+    // first opens one from an allowed page to the same server, so a
+    // refusal here is the Origin rule, not a server that is not there.
     const outcome = await page.evaluate(
       ([url, budget]) =>
         new Promise((resolve) => {

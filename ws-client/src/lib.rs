@@ -126,7 +126,9 @@ pub async fn follow(
     close(ws, timeout).await;
     report_tls(verbose, &socket, &counters);
     result?;
-    (delivery.sent, delivery.received) = counters.read();
+    // The bytes on the socket, TLS records and all, as http-client counts
+    // its own: what following the feed really cost.
+    (delivery.sent, delivery.received) = socket.as_ref().unwrap_or(&counters).read();
     writeln!(out, "{}", delivery.summary())?;
     Ok(delivery)
 }

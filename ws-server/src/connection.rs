@@ -156,9 +156,10 @@ async fn upgrade(
     // A peer that connects but never finishes its request would otherwise
     // hold this task (and its socket) forever.
     let deadline = Duration::from_secs(options.handshake_timeout);
-    // Boxed: the handshake's state (hyper's connection, TLS's buffers) is
-    // large and needed only until the `101`, so it lives on the heap for
-    // that long rather than in every connection's future for good.
+    // Boxed: the handshake's state (hyper's connection and the futures of
+    // the TLS handshake) is large and needed only until the `101`, so it
+    // lives on the heap for that long rather than in every connection's
+    // future for good. (The TLS session itself moves into `Upgraded`.)
     let opening = Box::pin(open(stream, options));
     let Ok(Some(Upgrade { stream, path })) = tokio::time::timeout(deadline, opening).await else {
         return Ok(None);

@@ -282,7 +282,10 @@ pub(crate) fn check<B>(
 /// the same host name passes, whatever its port (so http-server's `/demo`
 /// reaches ws-server), as does any origin named with `--allow-origin`.
 /// Comparing with `Host` rather than a configured name keeps it right
-/// behind a load balancer, which passes `Host` on.
+/// behind a load balancer, which passes `Host` on. It does not stop DNS
+/// rebinding, where another site's name is made to resolve to this server,
+/// so that `Origin` and `Host` agree: that needs a list of the names the
+/// server may be reached at.
 fn origin_is_allowed(origin: &str, host: &str, allowed_origins: &[String]) -> bool {
     let origin_host = origin
         .parse::<Uri>()

@@ -116,6 +116,11 @@ pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
 /// The default cap on connections served at once.
 const MAX_CONNECTIONS: usize = 10_000;
 
+/// How many connections past the cap are answered `503` at once. Beyond
+/// them a new connection is closed without an answer: a flood past the cap
+/// must not cost a task each, nor, over TLS, a handshake each.
+const MAX_REFUSALS: usize = 64;
+
 /// The default number of seconds a new connection has to finish the handshake.
 const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
 
@@ -280,6 +285,7 @@ async fn serve_printing(
     let (stop, stopping) = watch::channel(());
     // One permit per connection served; a task gives its permit back when it ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let max_connections = options.max_connections;
     let tls = options.tls.clone();
     let grace = Duration::from_secs(options.shutdown_grace);
@@ -310,8 +316,16 @@ async fn serve_printing(
                         Ok(slot) => {
                             connections.spawn(handle_connection(stream, peer, shared.clone(), slot));
                         }
+                        // Past the cap, a 503 for the first few at once; past
+                        // those, the socket is just closed (dropped here).
                         Err(_) => {
-                            connections.spawn(refuse_busy(stream, max_connections, tls.clone()));
+                            if let Ok(refusal) = refusals.clone().try_acquire_owned() {
+                                let refusing = refuse_busy(stream, max_connections, tls.clone());
+                                connections.spawn(async move {
+                                    refusing.await;
+                                    drop(refusal);
+                                });
+                            }
                         }
                     }
                 }

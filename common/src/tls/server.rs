@@ -121,7 +121,15 @@ impl ServerTls {
     fn self_signed(alpn: &[&[u8]]) -> anyhow::Result<Self> {
         let (cert_pem, key_pem) = super::self_signed(&["localhost", "127.0.0.1", "::1"])?;
         let certificate_path = temp_pem_path();
-        fs::write(&certificate_path, &cert_pem).with_context(|| {
+        // A new file only (`create_new`): in a temporary folder others can
+        // write to, a link planted under this name must not make us
+        // overwrite the file it points to.
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&certificate_path)
+            .and_then(|mut file| io::Write::write_all(&mut file, cert_pem.as_bytes()));
+        written.with_context(|| {
             format!(
                 "could not write the self-signed certificate to {}",
                 certificate_path.display()
