@@ -119,7 +119,7 @@ const MAX_CONNECTIONS: usize = 10_000;
 /// How many connections past the cap are answered `503` at once. Beyond
 /// them a new connection is closed without an answer: a flood past the cap
 /// must not cost a task each, nor, over TLS, a handshake each.
-const MAX_REFUSALS: usize = 64;
+pub const MAX_REFUSALS: usize = 64;
 
 /// The default number of seconds a new connection has to finish the handshake.
 const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
