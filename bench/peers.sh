@@ -89,7 +89,8 @@ export HELLO_BODY="Hello, World! This is an HTTP response." NODE_PATH=$js
 cert=$work/cert.pem key=$work/key.pem
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
-    -days 30 -keyout "$key" -out "$cert" 2> /dev/null
+    -days 30 -keyout "$key" -out "$cert" 2> "$work/openssl.err" ||
+    { echo "could not make the TLS certificate with openssl:" >&2; cat "$work/openssl.err" >&2; exit 1; }
 
 # cpu_ticks: the CPU time (in clock ticks) the last server started has
 # used, with its children's (nginx serves from a worker process).
