@@ -69,9 +69,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Vec<Row>> {
         ws_client::follow(
             &tick,
             count,
+            &Default::default(),
             timeout,
             false,
-            &Default::default(),
             &mut std::io::sink(),
         )
         .await

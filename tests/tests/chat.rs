@@ -243,7 +243,7 @@ async fn ws_client_shows_the_room_while_waiting_for_input() {
     let session = tokio::spawn({
         let url = url.clone();
         async move {
-            ws_client::session(&url, lines, &mut sink, TIMEOUT, false, &Default::default()).await
+            ws_client::session(&url, lines, &mut sink, &Default::default(), TIMEOUT, false).await
         }
     });
     let mut expect_printed = async |expected: &str| {

@@ -390,9 +390,9 @@ async fn ws_client_answers_pings_while_waiting_for_input() {
             &url,
             lines,
             &mut Vec::new(),
+            &Default::default(),
             TIMEOUT,
             false,
-            &Default::default(),
         )
         .await
     });

@@ -144,9 +144,9 @@ async fn websocket_push_asks_once() {
         ws_client::follow(
             &url,
             Some(TICKS),
+            &Default::default(),
             TIMEOUT,
             false,
-            &Default::default(),
             &mut sink,
         )
         .await

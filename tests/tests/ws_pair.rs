@@ -32,9 +32,9 @@ async fn client_session_prints_the_article_lines() {
         &server.ws_url(),
         lines,
         &mut out,
+        &Default::default(),
         TIMEOUT,
         false,
-        &Default::default(),
     ))
     .await
     .expect("session");

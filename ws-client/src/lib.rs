@@ -48,11 +48,11 @@ pub type Lines = mpsc::Receiver<io::Result<String>>;
 /// `tls` says whom to trust when `url` is `wss://`.
 pub async fn run(
     url: &str,
+    tls: &ClientTlsOptions,
     timeout: Duration,
     verbose: bool,
-    tls: &ClientTlsOptions,
 ) -> anyhow::Result<()> {
-    session(url, stdin_lines(), &mut io::stdout(), timeout, verbose, tls).await
+    session(url, stdin_lines(), &mut io::stdout(), tls, timeout, verbose).await
 }
 
 /// Reads standard input on a thread of its own and passes each line on.
@@ -83,9 +83,9 @@ pub async fn session(
     url: &str,
     lines: Lines,
     out: &mut impl Write,
+    tls: &ClientTlsOptions,
     timeout: Duration,
     verbose: bool,
-    tls: &ClientTlsOptions,
 ) -> anyhow::Result<()> {
     let inside = Counters::default();
     let (mut ws, socket) = connect(url, timeout, verbose, tls, inside.clone()).await?;
@@ -106,9 +106,9 @@ pub async fn session(
 pub async fn follow(
     url: &str,
     count: Option<u64>,
+    tls: &ClientTlsOptions,
     timeout: Duration,
     verbose: bool,
-    tls: &ClientTlsOptions,
     out: &mut impl Write,
 ) -> anyhow::Result<Delivery> {
     let counters = Counters::default();

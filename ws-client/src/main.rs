@@ -55,13 +55,13 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let (url, timeout, verbose) = (args.url.as_str(), args.timeout, args.verbose);
     if is_feed(args)? {
         let mut out = std::io::stdout();
-        ws_client::follow(url, args.count, timeout, verbose, &args.tls, &mut out)
+        ws_client::follow(url, args.count, &args.tls, timeout, verbose, &mut out)
             .await
             .map(drop)
     } else {
         // The echo and the room are the same conversation on this side; only
         // the server tells them apart.
-        ws_client::run(url, timeout, verbose, &args.tls).await
+        ws_client::run(url, &args.tls, timeout, verbose).await
     }
 }
 
