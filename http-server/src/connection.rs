@@ -87,6 +87,13 @@ impl Connection {
         tls: Option<ServerTls>,
         deadline: Duration,
     ) -> anyhow::Result<()> {
+        // Send each write at once, not after waiting for the last one's
+        // acknowledgement (Nagle's algorithm): HTTP/2 writes several small
+        // frames (SETTINGS, its ACK, HEADERS, DATA), and that wait, beside
+        // the client's delayed ACK, would cost 40 ms.
+        stream
+            .set_nodelay(true)
+            .context("could not set TCP_NODELAY")?;
         let Some(tls) = tls else {
             return self.http(stream, deadline).await;
         };
