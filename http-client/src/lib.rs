@@ -66,13 +66,13 @@ pub use feed::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH, follow};
 /// program's choices (`Options::default()` is the article's plain HTTP/1.1).
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct Options {
-    /// At an `https://` URL, the certificates to trust.
-    #[command(flatten)]
-    pub tls: ClientTlsOptions,
     /// Speak HTTP/2 instead of HTTP/1.1: with prior knowledge at http://
     /// (h2c), offering only h2 in the TLS handshake (ALPN) at https://
     #[arg(long)]
     pub http2: bool,
+    /// At an `https://` URL, the certificates to trust.
+    #[command(flatten)]
+    pub tls: ClientTlsOptions,
 }
 
 /// What the client keeps of the server's answer: the two things it prints.
