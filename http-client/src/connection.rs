@@ -59,6 +59,9 @@ pub(crate) struct Connection {
     tls: bool,
     /// Whether to show on standard error what crosses the wire.
     verbose: bool,
+    /// Whether an answer has come on this connection: if not, a failure
+    /// over HTTP/2 may mean a server that does not speak it.
+    answered: bool,
     /// Every byte on the socket: TLS records, handshake and all.
     socket: Counters,
     /// The bytes of HTTP: inside TLS, or the same as `socket` without it.
@@ -136,6 +139,7 @@ impl Connection {
             url: url.to_string(),
             tls: common::url::is_tls(uri),
             verbose,
+            answered: false,
             socket,
             inside,
         })
@@ -156,6 +160,7 @@ impl Connection {
             url: self.url.clone(),
             tls: self.tls,
             verbose: self.verbose,
+            answered: self.answered,
             socket: self.socket.clone(),
             inside: self.inside.clone(),
         })
@@ -232,14 +237,12 @@ impl Connection {
                     .uri(format!("{}://{}{path}", self.scheme, self.authority))
                     .body(body)
                     .context("could not build the request")?;
-                sender
-                    .ready()
-                    .await
-                    .map_err(|err| not_http2(err, &self.url))?;
-                sender
-                    .send_request(request)
-                    .await
-                    .map_err(|err| not_http2(err, &self.url))
+                let answered = self.answered;
+                let failed = |err| http2_error(err, &self.url, answered);
+                sender.ready().await.map_err(failed)?;
+                let response = sender.send_request(request).await.map_err(failed)?;
+                self.answered = true;
+                Ok(response)
             }
         }
     }
@@ -275,13 +278,17 @@ impl Connection {
     }
 }
 
-/// The error for an HTTP/2 connection that failed before its answer: with
-/// prior knowledge, most likely a server that read our preface as a
-/// strange HTTP/1.1 request and answered in text, or closed.
-fn not_http2(err: hyper::Error, url: &str) -> anyhow::Error {
-    anyhow::Error::new(err).context(format!(
-        "{url} did not answer in HTTP/2 (does it speak HTTP/2? try without --http2)"
-    ))
+/// The error for a request that failed on an HTTP/2 connection. Before any
+/// answer, with prior knowledge, it most likely means a server that read
+/// our preface as a strange HTTP/1.1 request and answered in text, or
+/// closed; after one, that the server closed the connection.
+fn http2_error(err: hyper::Error, url: &str, answered: bool) -> anyhow::Error {
+    let what = if answered {
+        format!("{url} closed the connection")
+    } else {
+        format!("{url} did not answer in HTTP/2 (does it speak HTTP/2? try without --http2)")
+    };
+    anyhow::Error::new(err).context(what)
 }
 
 /// Starts HTTP on `stream`, the socket or a TLS stream: HTTP/1.1, or

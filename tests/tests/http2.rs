@@ -277,7 +277,9 @@ async fn the_feed_modes_work_over_http2() {
 }
 
 /// A server that speaks only HTTP/1.1 (ws-server) reads the preface as a
-/// request it refuses: `--http2` says so in one line, and exits 1.
+/// request it refuses: `--http2` says so in one line, and exits 1. Over
+/// TLS, a server that names only `http/1.1` in ALPN refuses the handshake
+/// in which the client offered only `h2`: one line too.
 #[tokio::test]
 async fn http2_against_an_http1_only_server_is_one_line() {
     let server = start_ws_server().await;
@@ -287,6 +289,19 @@ async fn http2_against_an_http1_only_server_is_one_line() {
         &output,
         &[&url, "did not answer in HTTP/2", "without --http2"],
     );
+    server.shutdown().await;
+
+    let certs = CertFiles::new(LOCAL_NAMES);
+    let tls = certs.server_options().load(&[b"http/1.1"]).unwrap();
+    let options = Options {
+        tls,
+        ..Options::default()
+    };
+    let server = start_http_server_with(options).await;
+    let url = format!("https://{}", server.addr);
+    let cert = certs.cert.to_str().unwrap();
+    let output = run_client("http-client", &["--http2", "--cacert", cert, &url], "").await;
+    assert_one_line_error(&output, &[&url, "TLS handshake"]);
     server.shutdown().await;
 }
 
