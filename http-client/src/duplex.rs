@@ -81,9 +81,14 @@ pub async fn duplex(
     // then ends too.
     drop(pieces);
     common::cli::within(timeout, no_answer, echo.end()).await?;
+    // The same lines over both versions; over HTTP/1.1, the caveat.
+    let caveat = match options.http2 {
+        true => "",
+        false => " (HTTP/1.1 allows it and hyper does it; browsers and proxies do not)",
+    };
     writeln!(
         out,
-        "{count} pieces echoed while the request was still open"
+        "{count} pieces echoed while the request was still open{caveat}"
     )?;
     connection.show_tls_bytes();
     Ok(())
