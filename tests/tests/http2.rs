@@ -302,7 +302,7 @@ async fn http2_against_an_http1_only_server_is_one_line() {
     let url = format!("https://{}", server.addr);
     let cert = certs.cert.to_str().unwrap();
     let output = run_client("http-client", &["--http2", "--cacert", cert, &url], "").await;
-    assert_one_line_error(&output, &[&url, "TLS handshake"]);
+    assert_one_line_error(&output, &[&url, "TLS handshake", "(ALPN)"]);
     server.shutdown().await;
 }
 
