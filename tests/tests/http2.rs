@@ -7,17 +7,21 @@
 //! Run: `cargo test -p tests --test http2`. Beyond the article, whose HTTP
 //! is HTTP/1.0 text.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use common::feed::Feed;
 use http::Method;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http_server::Options;
+use hyper::Response;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
 use tests::certs::{CertFiles, LOCAL_NAMES};
 use tests::h2::{self, H2};
 use tests::{
-    InProcessServer, ServerProcess, assert_one_line_error, raw, run_client, start_http_server,
-    start_http_server_with, start_ws_server, text, within,
+    InProcessServer, ServerProcess, assert_one_line_error, raw, run_client, serve_one,
+    start_http_server, start_http_server_with, text, within,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -277,20 +281,26 @@ async fn the_feed_modes_work_over_http2() {
     }
 }
 
-/// A server that speaks only HTTP/1.1 (ws-server) reads the preface as a
-/// request it refuses: `--http2` says so in one line, and exits 1. Over
+/// A server that speaks only HTTP/1.1 (hyper's HTTP/1.1 alone, as a
+/// stand-in) reads the preface as a request it cannot parse: `--http2`
+/// says so in one line, and exits 1. Over
 /// TLS, a server that names only `http/1.1` in ALPN refuses the handshake
 /// in which the client offered only `h2`: one line too.
 #[tokio::test]
 async fn http2_against_an_http1_only_server_is_one_line() {
-    let server = start_ws_server().await;
-    let url = server.http_url();
+    let (url, server) = serve_one("http", "", |stream| async move {
+        let answer = service_fn(|_| async { Ok::<_, Infallible>(Response::new(String::new())) });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), answer)
+            .await;
+    })
+    .await;
     let output = run_client("http-client", &["--http2", &url], "").await;
     assert_one_line_error(
         &output,
         &[&url, "did not answer in HTTP/2", "without --http2"],
     );
-    server.shutdown().await;
+    within(server).await.unwrap();
 
     let certs = CertFiles::new(LOCAL_NAMES);
     let tls = certs.server_options().load(&[b"http/1.1"]).unwrap();
