@@ -1,0 +1,57 @@
+# The interop suite's pairings in headless Chromium over http:// (Debian's
+# Chromium, driven by playwright-core; the scripts it runs are in browser/):
+# a page's WebSocket, and the /demo page in full. The same /demo over
+# https:// and the Origin rule are with the secure web's pairings in
+# secure.sh, whose /demo uses demo_panels from here. Sourced by run.sh; not
+# run on its own: `bash interop/run.sh` runs them.
+
+# Headless Chromium: a page (served over HTTP by Python's http.server)
+# connects with `new WebSocket(...)`, sends a message and shows the reply;
+# browser/check.js waits until the page shows it, and prints it.
+chromium_to_ws_server() {
+    local url port reply
+    start_server ws ws-server || return 1
+    port=$(free_port)
+    start pages "$py" -u -m http.server "$port" --bind 127.0.0.1 --directory "$root/interop/browser"
+    wait_for "$work/pages.out" "^Serving HTTP" || return 1
+    reply=$(browser_check "http://127.0.0.1:$port/echo.html?ws=$url" reply) || return 1
+    expect "$reply" "reply: Server Response: hello from Chromium" "the page shows" &&
+        wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
+}
+
+# browser_check URL ID...: loads URL in headless Chromium and prints each
+# element's text once the page marks it live (browser/check.js).
+browser_check() {
+    NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" "$@"
+}
+
+# Headless Chromium on http-server's /demo page, against both servers:
+# browser/demo.js checks every panel (the article's fetch and echo; the feed
+# by short polling, long polling, SSE and WebSocket push, each with a tick,
+# a chart with points and counters that keep growing; the chat room's echo
+# of a typed line) and prints a line for each.
+chromium_demo_page() {
+    local url http
+    start_server http http-server --tick-interval 0.2 || return 1
+    http=$url
+    start_server ws ws-server --tick-interval 0.2 || return 1
+    demo_panels "$http" "$url"
+}
+
+# demo_panels HTTP WS: loads HTTP/demo?ws=WS with browser/demo.js (adding
+# $CHROMIUM_FLAGS to Chromium's) and checks what each panel shows.
+demo_panels() {
+    local shown
+    shown=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/demo.js" \
+        "$1/demo?ws=$2") || return 1
+    printf '%s\n' "$shown"
+    grep -q "^fetch: 200 OK" <<< "$shown" &&
+        grep -q -F "echo: connected to $2/ (101 Switching Protocols)" <<< "$shown" &&
+        grep -q "^Hello, World! This is an HTTP response.$" <<< "$shown" &&
+        grep -q "^received: Server Response: hello from the browser$" <<< "$shown" &&
+        grep -q "^short-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
+        grep -q "^long-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
+        grep -q "^sse: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
+        grep -q "^ws-push: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
+        grep -q "^chat: guest-[0-9]*: hello from Chromium$" <<< "$shown"
+}
