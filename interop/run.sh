@@ -6,15 +6,17 @@
 # Pairings: the article's own Python programs in both directions (requests,
 # http.server, websockets), curl, websocat, headless Chromium, and the
 # Autobahn|Testsuite; then the same peers over TLS (https://, wss://), each
-# trusting the server's certificate in its own way. It prints one line per
-# pairing, then "N passed, N failed", and exits 1 if any failed.
+# trusting the server's certificate in its own way (secure.sh); then HTTP/2
+# from curl, h2load and httpx (http2.sh). It prints one line per pairing,
+# then "N passed, N failed", and exits 1 if any failed.
 #
 # It installs what it needs on a fresh machine: Debian packages (curl,
-# chromium, openssl), a Python virtualenv with the article's dependencies,
-# websocat (cargo install) and wstest (autobahn/install.sh). The last three
-# go into a cache, $INTEROP_CACHE (default ~/.cache/http-vs-websocket), so
-# later runs start at once. Every server listens on a free port, and every
-# process the suite starts is stopped when it ends, however it ends.
+# chromium, openssl, h2load), a Python virtualenv with the article's
+# dependencies and httpx, websocat (cargo install) and wstest
+# (autobahn/install.sh). The last three go into a cache, $INTEROP_CACHE
+# (default ~/.cache/http-vs-websocket), so later runs start at once. Every
+# server listens on a free port, and every process the suite starts is
+# stopped when it ends, however it ends.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +48,7 @@ install_tools() {
     local missing=()
     command -v curl > /dev/null || missing+=(curl)
     command -v openssl > /dev/null || missing+=(openssl)
+    command -v h2load > /dev/null || missing+=(nghttp2-client)
     command -v chromium > /dev/null || missing+=(chromium)
     command -v node > /dev/null || missing+=(nodejs)
     command -v npm > /dev/null || missing+=(npm)
@@ -306,9 +309,10 @@ SPEC
 
 # The pairings of the secure web (the same peers at https:// and wss://,
 # the certificate helpers they share, and the Origin check in Chromium)
-# are in secure.sh beside this file; the other pairings in Chromium in
-# browser.sh.
+# are in secure.sh beside this file; those over HTTP/2 in http2.sh; the
+# other pairings in Chromium in browser.sh.
 source "$root/interop/secure.sh"
+source "$root/interop/http2.sh"
 source "$root/interop/browser.sh"
 
 # --- Run -----------------------------------------------------------------
@@ -335,6 +339,12 @@ check "http-client --cacert -> article http.server, socket in TLS" http_client_t
 check "ws-client --cacert -> article websockets server, ssl=" ws_client_to_article_wss_server
 check "websocat, SSL_CERT_FILE -> wss ws-server" websocat_to_wss_ws_server
 check "headless Chromium, SPKI-trusted -> /demo over https and wss" chromium_demo_page_over_tls
+check "curl --http2-prior-knowledge (h2c), and --http1.1 -> http-server" curl_h2c_to_http_server
+check "curl --http2 --cacert (h2 by ALPN), and --http1.1 -> https http-server" curl_h2_to_https_http_server
+check "h2load 1000 requests, 10 connections x 10 streams, h2c -> http-server" h2load_h2c_to_http_server
+check "h2load 1000 requests, 10 connections x 10 streams, h2 -> https http-server" h2load_h2_to_https_http_server
+check "httpx http2=True, verify= -> https http-server" httpx_h2_to_https_http_server
+check "httpx http1=False (h2c prior knowledge) -> http-server" httpx_h2c_to_http_server
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"
