@@ -1,6 +1,7 @@
 # The interop suite's HTTP/2 pairings: curl, h2load and httpx against
-# http-server, which speaks HTTP/1.1 and HTTP/2 on one port.
-# Sourced by run.sh after secure.sh, whose server_certificate these use.
+# http-server, which speaks HTTP/1.1 and HTTP/2 on one port, and our
+# http-client --http2 against nginx.
+# Sourced by run.sh after secure.sh, whose certificate helpers these use.
 # Not run on its own: `bash interop/run.sh` runs them.
 #
 # One port, two ways to learn which HTTP to speak:
@@ -16,8 +17,8 @@ hello_body="Hello, World! This is an HTTP response."
 
 # curl_versions URL FLAG [TRUST...]: a GET with FLAG (--http2 or
 # --http2-prior-knowledge) must come back in HTTP/2 with the article's body,
-# and one with --http1.1 instead from the same port in HTTP/1.1: the one
-# port serves both.
+# a POST to /echo with its own body, and a GET with --http1.1 instead from
+# the same port in HTTP/1.1: the one port serves both.
 curl_versions() {
     local url=$1 answer
     answer=$(curl "${@:2}" -sS -i "$url/") || return 1
@@ -29,6 +30,7 @@ curl_versions() {
         return 1
     }
     expect "$(curl "${@:2}" -sS -o /dev/null -w '%{http_version}' "$url/")" "2" "curl $2's %{http_version}" &&
+        expect "$(curl "${@:2}" -sS --data-binary "echo me" "$url/echo")" "echo me" "curl $2 POST /echo" &&
         expect "$(curl --http1.1 "${@:3}" -sS -o /dev/null -w '%{http_version}' "$url/")" "1.1" \
             "curl --http1.1's %{http_version}, same port"
 }
@@ -104,4 +106,38 @@ httpx_h2c_to_http_server() {
     local url
     start_server hs http-server || return 1
     httpx_exchange "$url"
+}
+
+# --- http-client --http2 ------------------------------------------------
+
+# Our http-client --http2 against nginx (nginx-h2.conf): at h2c, by prior
+# knowledge, and at https:// offering only h2 by ALPN. nginx's access log
+# must show each GET as HTTP/2.0.
+http_client_h2_to_nginx() {
+    local h2c tls out
+    make_certificate || return 1
+    h2c=$(free_port)
+    tls=$(free_port)
+    sed -e "s|H2C_PORT|$h2c|" -e "s|TLS_PORT|$tls|" -e "s|BODY|$hello_body|" -e "s|WORK|$work|g" \
+        "$root/interop/nginx-h2.conf" > "$work/nginx.conf"
+    start nginx nginx -c "$work/nginx.conf"
+    wait_for_port "$h2c" && wait_for_port "$tls" || return 1
+    out=$("$bin/http-client" --http2 "http://127.0.0.1:$h2c/") || return 1
+    expect "$out" "$hello_http" "http-client --http2 at h2c printed" || return 1
+    out=$("$bin/http-client" --http2 --cacert "$cert" "https://127.0.0.1:$tls/") || return 1
+    expect "$out" "$hello_http" "http-client --http2 --cacert printed" &&
+        expect "$(cat "$work/nginx-access.log")" $'HTTP/2.0 GET / 200\nHTTP/2.0 GET / 200' "nginx's access log"
+}
+
+# wait_for_port PORT: waits up to 10 s until something listens on PORT of
+# 127.0.0.1 (nginx prints no started line).
+wait_for_port() {
+    local tries
+    for ((tries = 0; tries < 100; tries++)); do
+        (: < "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listens on port $1 within 10 s"
+    cat "$work/nginx.err"
+    return 1
 }

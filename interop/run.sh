@@ -6,12 +6,13 @@
 # Pairings: the article's own Python programs in both directions (requests,
 # http.server, websockets), curl, websocat, headless Chromium, and the
 # Autobahn|Testsuite; then the same peers over TLS (https://, wss://), each
-# trusting the server's certificate in its own way (secure.sh); then HTTP/2
-# from curl, h2load and httpx (http2.sh). It prints one line per pairing,
-# then "N passed, N failed", and exits 1 if any failed.
+# trusting the server's certificate in its own way (secure.sh); then HTTP/2:
+# curl, h2load and httpx to http-server, http-client to nginx (http2.sh).
+# It prints one line per pairing, then "N passed, N failed", and exits 1 if
+# any failed.
 #
 # It installs what it needs on a fresh machine: Debian packages (curl,
-# chromium, openssl, h2load), a Python virtualenv with the article's
+# chromium, openssl, h2load, nginx), a Python virtualenv with the article's
 # dependencies and httpx, websocat (cargo install) and wstest
 # (autobahn/install.sh). The last three go into a cache, $INTEROP_CACHE
 # (default ~/.cache/http-vs-websocket), so later runs start at once. Every
@@ -49,6 +50,7 @@ install_tools() {
     command -v curl > /dev/null || missing+=(curl)
     command -v openssl > /dev/null || missing+=(openssl)
     command -v h2load > /dev/null || missing+=(nghttp2-client)
+    command -v nginx > /dev/null || missing+=(nginx)
     command -v chromium > /dev/null || missing+=(chromium)
     command -v node > /dev/null || missing+=(nodejs)
     command -v npm > /dev/null || missing+=(npm)
@@ -339,12 +341,13 @@ check "http-client --cacert -> article http.server, socket in TLS" http_client_t
 check "ws-client --cacert -> article websockets server, ssl=" ws_client_to_article_wss_server
 check "websocat, SSL_CERT_FILE -> wss ws-server" websocat_to_wss_ws_server
 check "headless Chromium, SPKI-trusted -> /demo over https and wss" chromium_demo_page_over_tls
-check "curl --http2-prior-knowledge (h2c), and --http1.1 -> http-server" curl_h2c_to_http_server
-check "curl --http2 --cacert (h2 by ALPN), and --http1.1 -> https http-server" curl_h2_to_https_http_server
+check "curl --http2-prior-knowledge (h2c) GET, POST /echo; --http1.1 -> http-server" curl_h2c_to_http_server
+check "curl --http2 --cacert (h2 by ALPN) GET, POST /echo; --http1.1 -> https http-server" curl_h2_to_https_http_server
 check "h2load 1000 requests, 10 connections x 10 streams, h2c -> http-server" h2load_h2c_to_http_server
 check "h2load 1000 requests, 10 connections x 10 streams, h2 -> https http-server" h2load_h2_to_https_http_server
 check "httpx http2=True, verify= -> https http-server" httpx_h2_to_https_http_server
 check "httpx http1=False (h2c prior knowledge) -> http-server" httpx_h2c_to_http_server
+check "http-client --http2, h2c and --cacert over h2 -> nginx" http_client_h2_to_nginx
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"
