@@ -1,6 +1,8 @@
 # The interop suite's HTTP/2 pairings: curl, h2load and httpx against
-# http-server, which speaks HTTP/1.1 and HTTP/2 on one port, and our
-# http-client --http2 against nginx.
+# http-server, which speaks HTTP/1.1 and HTTP/2 on one port; our
+# http-client --http2 against nginx; and ws-client --http2 against
+# ws-server, which takes WebSockets over both. (Chromium's, which shows when
+# a browser puts a WebSocket on HTTP/2 and when not, is in browser.sh.)
 # Sourced by run.sh after secure.sh, whose certificate helpers these use.
 # Not run on its own: `bash interop/run.sh` runs them.
 #
@@ -140,4 +142,15 @@ wait_for_port() {
     echo "nothing listens on port $1 within 10 s"
     cat "$work/nginx.err"
     return 1
+}
+
+# --- WebSocket over HTTP/2 -----------------------------------------------
+
+# ws_stats URL [CURL FLAGS...]: prints ws-server's /stats at URL (a ws:// or
+# wss:// address) as `http1=N http2=M`: how many WebSockets it took over
+# each version.
+ws_stats() {
+    local http=${1/#ws/http}
+    curl "${@:2}" -sS "$http/stats" | python3 -c 'import json, sys
+print("http1={websockets_over_http1} http2={websockets_over_http2}".format(**json.load(sys.stdin)))'
 }
