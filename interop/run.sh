@@ -334,7 +334,7 @@ check "websocat text and binary -> ws-server" websocat_to_ws_server
 check "headless Chromium -> ws-server" chromium_to_ws_server
 check "headless Chromium -> /demo (http-server and ws-server)" chromium_demo_page
 check "headless Chromium: Origin allowed and refused -> ws-server" chromium_origin_check
-check "curl --cacert GET and HEAD -> https http-server --self-signed" curl_to_https_http_server
+check "curl --http1.1 --cacert GET and HEAD -> https http-server --self-signed" curl_to_https_http_server
 check "article requests client, verify= -> https http-server" requests_to_https_http_server
 check "article websockets client, ssl= -> wss ws-server" article_ws_client_to_wss_ws_server
 check "http-client --cacert -> article http.server, socket in TLS" http_client_to_article_https_server

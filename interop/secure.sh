@@ -48,12 +48,14 @@ server_certificate() {
 # certificate the way its users would: a CA file, an SSL context, an
 # environment variable, a browser flag; none turns verification off.
 
-# curl --cacert, with the certificate http-server --self-signed made.
+# curl --cacert, with the certificate http-server --self-signed made, and
+# --http1.1: by itself curl offers h2 too, and http-server would pick it
+# (http2.sh has that pairing).
 curl_to_https_http_server() {
     local url certificate
     TMPDIR=$work start_server hs http-server --self-signed || return 1
     server_certificate hs || return 1
-    curl_exchange "$url" --cacert "$certificate"
+    curl_exchange "$url" --http1.1 --cacert "$certificate"
 }
 
 # The article's `requests` client, its requests.get given verify= the
