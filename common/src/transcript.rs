@@ -8,8 +8,15 @@
 //! ends each side's HTTP head, each frame is shown as one line describing its
 //! header: whether it is the final fragment, its opcode, its payload length,
 //! and whether it is masked.
+//!
+//! HTTP/2 is frames from its first byte, so its transcript is one line per
+//! HTTP/2 frame (`http2.rs`), and a WebSocket over HTTP/2 shows its frames
+//! inside them.
+
+mod http2;
 
 use crate::tap::Watch;
+use http2::Http2Frames;
 
 /// What a connection carries after its HTTP head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +25,11 @@ pub enum Protocol {
     Http,
     /// Frames after the head.
     WebSocket,
+    /// HTTP/2: binary frames from the first byte.
+    Http2,
+    /// A WebSocket over HTTP/2 (RFC 8441): HTTP/2 frames, with the
+    /// WebSocket's frames inside its DATA frames.
+    WebSocketOverHttp2,
 }
 
 /// A [`Watch`] that, when `verbose`, prints a transcript of a stream's
@@ -47,20 +59,34 @@ struct Direction {
     text: Vec<u8>,
     /// Set once the head has ended, for a WebSocket.
     frames: Option<FrameHeaders>,
+    /// For HTTP/2, set from the start.
+    http2: Option<Http2Frames>,
 }
 
 impl Direction {
     fn new(arrow: &'static str, protocol: Protocol) -> Self {
+        let http2 = match protocol {
+            Protocol::Http | Protocol::WebSocket => None,
+            Protocol::Http2 => Some(Http2Frames::new(false)),
+            Protocol::WebSocketOverHttp2 => Some(Http2Frames::new(true)),
+        };
         Self {
             arrow,
             protocol,
             text: Vec::new(),
             frames: None,
+            http2,
         }
     }
 
     /// Describes `bytes`, which just crossed the wire in this direction.
     fn show(&mut self, mut bytes: &[u8]) {
+        if let Some(http2) = &mut self.http2 {
+            for line in http2.feed(bytes) {
+                eprintln!("{} {line}", self.arrow);
+            }
+            return;
+        }
         if let Some(frames) = &mut self.frames {
             for line in frames.feed(bytes) {
                 eprintln!("{} {line}", self.arrow);

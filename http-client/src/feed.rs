@@ -16,11 +16,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use common::feed::{Delivery, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
-use common::tls::ClientTlsOptions;
 use http_body_util::BodyExt;
 use hyper::StatusCode;
 
-use crate::Connection;
+use crate::{Connection, Options};
 
 /// Short polling's path on http-server: the latest tick, at once.
 pub const LATEST_PATH: &str = "/tick/latest";
@@ -58,21 +57,22 @@ pub enum Method {
 /// from that path).
 ///
 /// `timeout` bounds the connection and each wait for an answer, beyond the
-/// time a long poll is meant to wait or a stream to be quiet. At an
-/// `https://` URL, `tls` says which certificates to trust, and the bytes
-/// counted are those on the socket, TLS included.
+/// time a long poll is meant to wait or a stream to be quiet. `options`
+/// says how to reach the server (over HTTP/2, every request is a stream on
+/// the one connection); at an `https://` URL, the bytes counted are those
+/// on the socket, TLS included.
 pub async fn follow(
     url: &str,
     method: Method,
     count: Option<u64>,
-    tls: &ClientTlsOptions,
+    options: &Options,
     timeout: Duration,
     verbose: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<Delivery> {
     let uri = common::url::parse(url, "http")?;
     let no_answer = || format!("no answer from {url}");
-    let open = Connection::open(url, &uri, tls, verbose);
+    let open = Connection::open(url, &uri, options, verbose);
     let mut connection = common::cli::within(timeout, no_answer, open).await?;
     let mut delivery = Delivery::new(0, 1);
 

@@ -1,7 +1,8 @@
 //! `http-client`: the command-line entry point. It reads the flags, lets the
-//! URL's path pick what to do, and calls [`http_client::run`] (the article's
-//! one GET) or [`http_client::follow`] (the feed); the client itself lives
-//! in `lib.rs`.
+//! URL's path (and `--concurrent` or `--duplex`) pick what to do, and calls
+//! [`http_client::run`] (the article's one GET), [`http_client::follow`]
+//! (the feed), [`http_client::concurrent`] or [`http_client::duplex`]; the
+//! client itself lives in `lib.rs`.
 //!
 //! Run: `cargo run -p http-client -- --help`.
 
@@ -22,7 +23,13 @@ use http_client::{LATEST_PATH, Method, NEXT_PATH, STREAM_PATH};
 ///   /tick/next     long polling: GET /tick/next?after=N, again at once
 ///   /tick/stream   HTTP streaming: one GET, one Server-Sent Event per tick
 ///
-/// Any other path (the default URL has none) is the article's one GET.
+/// Any other path (the default URL has none) is the article's one GET, or
+/// with --concurrent or --duplex, a demonstration of what HTTP/2 changes:
+///
+///   --concurrent 50 --http2 http://localhost:8000       50 GETs, 1 connection
+///   --concurrent 50 http://localhost:8000               50 GETs, 50 connections
+///   --duplex 5 --http2 http://localhost:8000/echo       the answer flows while
+///                                                       the request is open
 #[derive(Parser)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
@@ -42,8 +49,20 @@ struct Args {
     /// At a feed path only, stop after this many ticks (and say what they cost)
     #[arg(long)]
     count: Option<u64>,
+    /// Send N GETs at once and say how many TCP connections carried them:
+    /// one with --http2 (N streams on it), N without (HTTP/1.1 carries one
+    /// request at a time) (1 to 500)
+    #[arg(long, value_name = "N", conflicts_with = "duplex",
+          value_parser = clap::value_parser!(u16).range(1..=500))]
+    concurrent: Option<u16>,
+    /// POST N pieces to the URL (http-server's /echo), each only after the
+    /// echo of the one before has come back: the answer flows while the
+    /// request is still being sent (1 to 1000)
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    duplex: Option<u32>,
     #[command(flatten)]
-    tls: common::tls::ClientTlsOptions,
+    options: http_client::Options,
 }
 
 /// Short polling's interval when `--interval` is not given (as `--help` says).
@@ -55,17 +74,25 @@ async fn main() -> ExitCode {
     common::cli::exit_code(run(&args).await)
 }
 
-/// Does what the URL's path asks for.
+/// Does what the URL's path, `--concurrent` or `--duplex` asks for.
 async fn run(args: &Args) -> anyhow::Result<()> {
-    match method(args)? {
-        None => http_client::run(&args.url, &args.tls, args.timeout, args.verbose).await,
-        Some(method) => {
+    let (url, options, timeout, verbose) = (&args.url, &args.options, args.timeout, args.verbose);
+    match (method(args)?, args.concurrent, args.duplex) {
+        (None, Some(count), _) => {
+            http_client::concurrent(url, count.into(), options, timeout, verbose).await
+        }
+        (None, _, Some(count)) => {
+            let mut out = std::io::stdout();
+            http_client::duplex(url, count, options, timeout, verbose, &mut out).await
+        }
+        (None, None, None) => http_client::run(url, options, timeout, verbose).await,
+        (Some(method), _, _) => {
             let mut out = std::io::stdout();
             let follow = http_client::follow(
                 &args.url,
                 method,
                 args.count,
-                &args.tls,
+                &args.options,
                 args.timeout,
                 args.verbose,
                 &mut out,
@@ -98,6 +125,17 @@ fn method(args: &Args) -> anyhow::Result<Option<Method>> {
         return Err(common::cli::flag_does_not_apply(
             "--count", &only, &args.url,
         ));
+    }
+    if method.is_some() {
+        let only = "to the article's GET, at any path but the feed's";
+        for (flag, given) in [
+            ("--concurrent", args.concurrent.is_some()),
+            ("--duplex", args.duplex.is_some()),
+        ] {
+            if given {
+                return Err(common::cli::flag_does_not_apply(flag, only, &args.url));
+            }
+        }
     }
     if args.interval.is_some() && !matches!(method, Some(Method::Poll { .. })) {
         let only = format!("to short polling ({server}{LATEST_PATH})");

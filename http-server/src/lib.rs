@@ -40,68 +40,88 @@
 //! The article's handler has no routes: `do_GET` is called for every GET,
 //! whatever its path, and writes the same page. `answer` is that method:
 //! one `match` on the request's path, which sends every path to the
-//! article's page but the four demonstrations (`/tick/latest`, `/tick/next`,
-//! `/tick/stream`, `/demo`). A method other than GET or HEAD gets `405
-//! Method Not Allowed`, as `do_GET` alone answers only GET. So the whole site
-//! is one list, read top to bottom, with nothing to keep in step with it.
-//! hyper (the HTTP library under axum) reads each request off the socket and
-//! hands it to `answer`; from axum this server takes only ready-made answers
-//! (an event stream, a query parser, an HTML page), not its router.
+//! article's page but the demonstrations (`/tick/latest`, `/tick/next`,
+//! `/tick/stream`, `/demo`, and `POST /echo`). A method other than GET or
+//! HEAD gets `405 Method Not Allowed`, as `do_GET` alone answers only GET.
+//! So the whole site is one list, read top to bottom, with nothing to keep
+//! in step with it. hyper (the HTTP library under axum) reads each request
+//! off the socket and hands it to `answer`; from axum this server takes only
+//! ready-made answers (an event stream, a query parser, an HTML page), not
+//! its router.
 //!
 //! # Beyond the article: a server that holds up
 //!
 //! `axum::serve` would run a site in one line, but it sets no deadline for
 //! reading a request, so a client that sends its headers a byte a minute
 //! could hold a connection forever. [`serve`] is the accept loop written
-//! out, with hyper's settings made explicit: a deadline for the request head
-//! (then the connection is dropped), a size limit for it (past it,
-//! `431 Request Header Fields Too Large`), and a bounded graceful shutdown.
-//! hyper answers a request it cannot parse with `400 Bad Request` itself.
+//! out, with hyper's settings made explicit (`connection.rs`): a deadline
+//! for the request head (then the connection is dropped), a size limit for
+//! it (past it, `431 Request Header Fields Too Large`), limits for HTTP/2,
+//! and a bounded graceful shutdown. hyper answers a request it cannot parse
+//! with `400 Bad Request` itself.
 //!
-//! # Beyond the article: https://
+//! # Beyond the article: HTTP/2
 //!
-//! With `--self-signed` (or `--tls-cert FILE --tls-key FILE`) the same site
-//! is served over TLS: `cargo run -p http-server -- --self-signed`, then
-//! `cargo run -p http-client -- --cacert PATH https://localhost:8000` with
-//! the path the server prints. Each connection first runs a TLS handshake
-//! (`common::tls::accept`), within the same deadline as a request head;
-//! then hyper reads the very same HTTP/1.1 requests, decrypted, from the
-//! TLS stream instead of the socket.
+//! The same port speaks HTTP/2 to a client that asks for it. The requests
+//! and answers mean what they meant (a method, a path, headers, a status, a
+//! body), and `answer` cannot tell the versions apart; what changes is how
+//! they cross the wire:
+//!
+//! - Binary frames instead of text lines. Every frame starts with a 9-byte
+//!   header: its length, its type (`HEADERS`, `DATA`, `SETTINGS`, `PING`,
+//!   `GOAWAY`, ...), flags such as `END_STREAM`, and a stream id.
+//! - Streams. Each request and its answer are one stream, with an odd id
+//!   the client picks (1, 3, 5, ...), and the frames of many streams
+//!   interleave on one connection: a slow answer no longer holds up the
+//!   ones behind it, so a browser needs one connection, not six.
+//! - HPACK. Headers travel compressed, in `HEADERS` frames: `:method`,
+//!   `:path`, `:scheme` and `:authority` replace the request line and
+//!   `Host`, `:status` the status line, and a header sent before on the
+//!   connection shrinks to an index into a table both ends keep.
+//!
+//! A client starts with the 24-byte preface `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`
+//! and a `SETTINGS` frame. On plain TCP it does so with prior knowledge
+//! (h2c: `curl --http2-prior-knowledge`, `http-client --http2`); over TLS
+//! it names `h2` in the handshake (ALPN) and the server agrees. Browsers
+//! speak HTTP/2 over TLS only. The first bytes tell hyper which version a
+//! connection speaks.
 //!
 //! # Beyond the article: demonstrations
 //!
 //! `/tick/...` serves a live feed the three ways HTTP can imitate a server
-//! push (`feed.rs`), and `/demo` is a page that puts HTTP and WebSocket side
-//! by side in a browser (`demo.html`).
+//! push (`feed.rs`), `/demo` is a page that puts HTTP and WebSocket side by
+//! side in a browser (`demo.html`), and `POST /echo` streams a request's
+//! body back while it is still arriving (`echo.rs`), HTTP's full duplex.
 
+mod connection;
+mod echo;
 mod feed;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use axum::body::Body;
-use axum::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use axum::BoxError;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use common::feed::Feed;
 use common::server::SHUTDOWN_GRACE;
-use common::tls::{Accepted, ServerTls, ServerTlsOptions};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use common::tls::{ServerTls, ServerTlsOptions};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
 use tower::Service;
+
+use connection::Connection;
 
 /// The default number of seconds a client has to send a request head.
 const HEADER_TIMEOUT_SECS: u64 = 10;
 
-/// The application protocol the server names in its TLS handshake (ALPN):
-/// HTTP/1.1 only, for now.
-const ALPN: &[&[u8]] = &[b"http/1.1"];
+/// The application protocols the server speaks, as named in a TLS
+/// handshake (ALPN), most preferred first: a client that offers both gets
+/// HTTP/2.
+const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 
 /// The largest request head accepted; a larger one is answered `431 Request
 /// Header Fields Too Large`. Browsers send a few hundred bytes to a few KiB.
@@ -149,9 +169,13 @@ impl Default for Options {
 /// Tests call it the same way, without a socket
 /// (`tower::ServiceExt::oneshot`). [`serve`] gives the same `answer` to
 /// hyper directly.
-pub fn app<B: Send>(
+pub fn app<B>(
     feed: Feed,
-) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send> + Clone {
+) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send> + Clone
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     tower::service_fn(move |request| answer(feed.clone(), request))
 }
 
@@ -159,21 +183,42 @@ pub fn app<B: Send>(
 ///
 /// Every request is answered, so this never fails (`Infallible`); the
 /// `Result` is only what hyper and tower ask a service to return.
-async fn answer<B>(feed: Feed, request: Request<B>) -> Result<Response, Infallible> {
-    // HEAD asks for GET's answer without its body: the same headers, so
-    // `Content-Length` still says 39. hyper leaves the body off the wire.
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return Ok(method_not_allowed());
-    }
-    let response = match request.uri().path() {
-        "/tick/latest" => feed::latest(&feed),
-        "/tick/next" => feed::next(&feed, request.uri()).await,
-        "/tick/stream" => feed::stream(&feed),
-        "/demo" => demo(),
+async fn answer<B>(feed: Feed, request: Request<B>) -> Result<Response, Infallible>
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let head = request.method() == Method::HEAD;
+    let read = head || request.method() == Method::GET;
+    let response = match (request.uri().path(), read) {
+        ("/echo", _) if request.method() == Method::POST => echo::echo(request),
+        ("/echo", _) => method_not_allowed("POST"),
+        (_, false) => method_not_allowed("GET,HEAD"),
+        ("/tick/latest", true) => feed::latest(&feed),
+        ("/tick/next", true) => feed::next(&feed, request.uri()).await,
+        ("/tick/stream", true) => feed::stream(&feed),
+        ("/demo", true) => demo(),
         // `/`, `/index.html`, `/any/thing`: the article's page, as `do_GET`.
-        _ => hello(),
+        (_, true) => hello(),
     };
-    Ok(response)
+    Ok(if head {
+        without_body(response)
+    } else {
+        response
+    })
+}
+
+/// HEAD asks for GET's answer without its body: the same headers, so
+/// `Content-Length` still says 39. Over HTTP/1.1 hyper would leave the body
+/// off the wire itself; over HTTP/2 it would send it in DATA frames, which
+/// a client must refuse, so the body goes here, for both versions. The
+/// `HEADERS` frame then carries `END_STREAM`: the answer is over.
+fn without_body(response: Response) -> Response {
+    let (mut head, body) = response.into_parts();
+    if let Some(length) = body.size_hint().exact() {
+        head.headers.entry(CONTENT_LENGTH).or_insert(length.into());
+    }
+    Response::from_parts(head, Body::empty())
 }
 
 /// The article's answer, step by step as its `do_GET` writes it.
@@ -199,23 +244,11 @@ fn demo() -> Response {
 }
 
 /// `405 Method Not Allowed`, with the `Allow` header HTTP requires there:
-/// the methods that would have been answered.
-fn method_not_allowed() -> Response {
-    let allowed = [(ALLOW, HeaderValue::from_static("GET,HEAD"))];
+/// the methods that would have been answered (`GET,HEAD` everywhere but
+/// `/echo`, which reads a body and so answers `POST` only).
+fn method_not_allowed(allowed: &'static str) -> Response {
+    let allowed = [(ALLOW, HeaderValue::from_static(allowed))];
     (StatusCode::METHOD_NOT_ALLOWED, allowed).into_response()
-}
-
-/// hyper's settings for each connection: a deadline and a size limit for
-/// every request head.
-fn connection_settings(options: &Options) -> http1::Builder {
-    let mut http = http1::Builder::new();
-    // The deadline starts when the connection is ready to read a head: on
-    // accepting it, and again after each answer, so it also bounds how long
-    // an idle keep-alive connection stays open.
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(options.header_timeout))
-        .max_buf_size(MAX_HEAD_SIZE);
-    http
 }
 
 /// Serves HTTP on `listener` with the default [`Options`], with `feed`
@@ -232,10 +265,11 @@ pub async fn serve(listener: TcpListener, feed: Feed, shutdown: impl Future<Outp
 /// The TLS handshake runs in that task too, so the accept loop never waits
 /// for one.
 /// On shutdown it stops accepting, closes the feed (which ends its streams
-/// and long polls), closes idle keep-alive connections at once, lets requests
-/// in flight finish (a new connection counts as in flight until its first
-/// request is answered), and returns within `options.shutdown_grace`
-/// seconds. Connections still open then are left to their header deadline;
+/// and long polls), closes idle connections at once (HTTP/2 ones with a
+/// `GOAWAY` frame naming the last stream it will answer), lets requests in
+/// flight finish (a connection that has sent part of a request counts; one
+/// that has sent nothing yet is closed), and returns within
+/// `options.shutdown_grace` seconds. Connections still open then are left to their header deadline;
 /// a program ends them by exiting.
 /// `main` passes Ctrl-C/SIGTERM as `shutdown`; tests pass a channel and a
 /// listener bound to port 0.
@@ -245,7 +279,7 @@ pub async fn serve_with(
     feed: Feed,
     shutdown: impl Future<Output = ()>,
 ) {
-    let http = connection_settings(&options);
+    let http = connection::settings(&options);
     let deadline = Duration::from_secs(options.header_timeout);
     // Tracks every connection, so shutdown can ask each to finish.
     let graceful = GracefulShutdown::new();
@@ -282,57 +316,6 @@ pub async fn serve_with(
         .is_err()
     {
         tracing::warn!("shutdown grace of {grace:?} over: leaving requests unanswered");
-    }
-}
-
-/// What one connection's task needs to serve it.
-struct Connection {
-    /// hyper's settings: the header deadline and size limit.
-    http: http1::Builder,
-    /// The feed behind `/tick/...`.
-    feed: Feed,
-    /// Lets shutdown ask this connection to finish, and wait until it has.
-    watcher: Watcher,
-}
-
-impl Connection {
-    /// Serves one accepted connection: plain HTTP on the socket, or with
-    /// `tls`, HTTP inside TLS once the handshake is done within `deadline`.
-    async fn serve(
-        self,
-        stream: TcpStream,
-        tls: Option<ServerTls>,
-        deadline: Duration,
-    ) -> anyhow::Result<()> {
-        let Some(tls) = tls else {
-            return self.http(stream).await;
-        };
-        // A peer that starts a handshake and stalls, or says nothing at all,
-        // would hold the socket forever: it gets the same deadline as a
-        // request head. So does the `400` answer to a plain HTTP request.
-        let accepted = tokio::time::timeout(deadline, common::tls::accept(&tls, stream))
-            .await
-            .with_context(|| format!("no TLS handshake within {deadline:?}"))?
-            .context("the TLS handshake failed")?;
-        match accepted {
-            Accepted::Tls(stream) => self.http(stream).await,
-            // Told to use https://, or not even HTTP: nothing more to do.
-            Accepted::Refused => bail!("refused: not a TLS client"),
-        }
-    }
-
-    /// HTTP/1.1 on `stream`, the socket itself or a TLS stream: hyper reads
-    /// requests from it and writes the answers `answer` gives. `TokioIo`
-    /// only adapts tokio's streams to hyper's traits.
-    async fn http<S>(self, stream: S) -> anyhow::Result<()>
-    where
-        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-    {
-        let feed = self.feed;
-        let site = service_fn(move |request| answer(feed.clone(), request));
-        let connection = self.http.serve_connection(TokioIo::new(stream), site);
-        self.watcher.watch(connection).await?;
-        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@
 //! by [`TIMEOUT`], so a bug fails a test quickly instead of hanging it.
 
 pub mod certs;
+pub mod h2;
 mod in_process;
 mod process;
 pub mod raw;

@@ -39,7 +39,11 @@ fn https_url(server: &InProcessServer) -> String {
 /// The server still serves a client that trusts `certs`: one connection's
 /// failure never touched another.
 async fn assert_serves_https(server: &InProcessServer, certs: &CertFiles) {
-    let (url, trust) = (https_url(server), certs.client_options());
+    let url = https_url(server);
+    let trust = http_client::Options {
+        tls: certs.client_options(),
+        ..Default::default()
+    };
     let response = within(http_client::fetch(&url, &trust, TIMEOUT, false))
         .await
         .expect("a good TLS client is served");

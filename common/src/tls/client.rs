@@ -154,6 +154,10 @@ fn handshake_error(err: &io::Error, host: &str, url: &str) -> anyhow::Error {
         | rustls::Error::PeerSentOversizedRecord => {
             anyhow!("{url} did not answer in TLS: is it a plain http:// (or ws://) server?")
         }
+        // ALPN: the server speaks none of the protocols we offered.
+        rustls::Error::AlertReceived(rustls::AlertDescription::NoApplicationProtocol) => anyhow!(
+            "{url} refused the TLS handshake: it speaks none of the protocols offered (ALPN)"
+        ),
         rustls::Error::AlertReceived(alert) => {
             anyhow!("{url} refused the TLS handshake (it sent the alert {alert:?})")
         }

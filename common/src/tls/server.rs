@@ -54,8 +54,8 @@ impl ServerTlsOptions {
     /// `alpn` lists the application protocols the server speaks, most
     /// preferred first. A client's ClientHello may list the ones it speaks
     /// (ALPN, RFC 7301); the server picks one and says so in its answer.
-    /// Both servers here speak HTTP/1.1 only (a WebSocket starts as an
-    /// HTTP/1.1 upgrade), so they pass `&[b"http/1.1"]`.
+    /// Both servers here pass `&[b"h2", b"http/1.1"]`: HTTP/2 to a client
+    /// that offers it (browsers do), HTTP/1.1 to one that does not.
     pub fn load(&self, alpn: &[&[u8]]) -> anyhow::Result<Option<ServerTls>> {
         if self.self_signed {
             return ServerTls::self_signed(alpn).map(Some);
