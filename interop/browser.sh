@@ -76,7 +76,7 @@ chromium_ws_over_h2() {
     ws=$url
     shown=$(CHROMIUM_FLAGS="--ignore-certificate-errors-spki-list=$spki" \
         browser_http2 "${ws/#wss/https}/echo.html") || return 1
-    expect "$shown" $'page: h2\nreply: Server Response: hello from the browser' "ws-server's /echo.html" &&
+    expect "$shown" $'page: h2\nreply: Server Response: hello from the page' "ws-server's /echo.html" &&
         expect "$(ws_stats "$ws" --cacert "$cert")" "http1=0 http2=1" "/stats after its own page" || return 1
     start_server hs http-server --tls-cert "$cert" --tls-key "$key" || return 1
     shown=$(CHROMIUM_FLAGS="--ignore-certificate-errors-spki-list=$spki" \
