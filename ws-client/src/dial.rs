@@ -12,37 +12,53 @@
 //! below TLS sees what really crossed the socket, records and all.
 //! (tokio-tungstenite can do the TLS itself, `connect_async_tls_with_config`,
 //! but then TLS would wrap our transcript and it could show only ciphertext.)
+//!
+//! With `--http2` the same TCP connection and TLS carry HTTP/2 instead, and
+//! the WebSocket is one stream of it (`http2.rs`); the transcript then shows
+//! HTTP/2's frames, with the WebSocket's frames inside their DATA.
 
 use anyhow::Context;
 use common::tap::{Counters, Tap};
-use common::tls::ClientTlsOptions;
 use common::transcript::{Protocol, Transcript};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Error;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// The client's end of the connection, after the handshake: frames, past
-/// the `--verbose` transcript and a byte counter, then TLS if the URL asked
-/// for it, then a counter of the bytes on the socket itself.
-pub(crate) type Connection =
-    WebSocketStream<Tap<MaybeTlsStream<Tap<TcpStream, Counters>>, (Transcript, Counters)>>;
+use crate::Options;
 
-/// The one protocol this client asks for in TLS's ALPN: a WebSocket upgrade
-/// is an HTTP/1.1 request.
-const ALPN: &[&[u8]] = &[b"http/1.1"];
+/// What a WebSocket runs on: the socket (or TLS inside it), or one stream
+/// of an HTTP/2 connection. One boxed type for all of them, so the rest of
+/// the client is written once.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 
-/// Opens the connection to `url` and performs the upgrade handshake.
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// The client's end of the connection, after the handshake: frames, on
+/// what [`Io`] says, with the `--verbose` transcript and a byte counter
+/// above TLS (if any) and a counter of the bytes on the socket itself.
+pub(crate) type Connection = WebSocketStream<Box<dyn Io>>;
+
+/// Opens the connection to `url` and performs the opening handshake: the
+/// HTTP/1.1 upgrade, or with `--http2` an extended CONNECT (`http2.rs`).
 /// `counters` counts the bytes of HTTP and WebSocket (inside TLS, if any);
 /// over TLS, the counters returned count those on the socket.
 pub(crate) async fn connect(
     url: &str,
     verbose: bool,
-    tls: &ClientTlsOptions,
+    options: &Options,
     counters: Counters,
 ) -> anyhow::Result<(Connection, Option<Counters>)> {
     let uri = common::url::parse(url, "ws")?;
     let (host, port) = common::url::host_and_port(&uri);
-    let config = tls.config_for(&uri, ALPN)?;
+    // The one protocol asked for in TLS's ALPN: an upgrade is an HTTP/1.1
+    // request; an extended CONNECT, an HTTP/2 one.
+    let alpn: &[&[u8]] = if options.http2 {
+        &[b"h2"]
+    } else {
+        &[b"http/1.1"]
+    };
+    let config = options.tls.config_for(&uri, alpn)?;
 
     let stream = TcpStream::connect((host, port)).await.with_context(|| {
         format!(
@@ -56,8 +72,8 @@ pub(crate) async fn connect(
     let socket = Counters::default();
     let stream = Tap::new(stream, socket.clone());
 
-    let (stream, socket) = match config {
-        None => (MaybeTlsStream::Plain(stream), None),
+    let (stream, socket): (Box<dyn Io>, _) = match config {
+        None => (Box::new(stream), None),
         Some(config) => {
             // The TLS handshake: one round trip in TLS 1.3 (ClientHello, then
             // the server's hello, certificate and Finished), checked against
@@ -68,15 +84,33 @@ pub(crate) async fn connect(
                     eprintln!("{line}");
                 }
             }
-            (MaybeTlsStream::Rustls(stream), Some(socket))
+            if options.http2 && stream.get_ref().1.alpn_protocol() != Some(b"h2") {
+                anyhow::bail!(
+                    "{url} did not agree to HTTP/2 in the TLS handshake (ALPN); try without --http2"
+                );
+            }
+            (Box::new(stream), Some(socket))
         }
     };
 
-    let watch = (Transcript::new(Protocol::WebSocket, verbose), counters);
-    let stream = Tap::new(stream, watch);
-    let (ws, _response) = tokio_tungstenite::client_async(url, stream)
-        .await
-        .map_err(|err| refused(url, err))?;
+    let protocol = if options.http2 {
+        Protocol::WebSocketOverHttp2
+    } else {
+        Protocol::WebSocket
+    };
+    let stream = Box::new(Tap::new(
+        stream,
+        (Transcript::new(protocol, verbose), counters),
+    ));
+    let ws = if options.http2 {
+        crate::http2::open(url, &uri, stream).await?
+    } else {
+        let stream: Box<dyn Io> = stream;
+        let (ws, _response) = tokio_tungstenite::client_async(url, stream)
+            .await
+            .map_err(|err| refused(url, err))?;
+        ws
+    };
     Ok((ws, socket))
 }
 

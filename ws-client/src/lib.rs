@@ -25,6 +25,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 mod dial;
+mod http2;
 
 use anyhow::{Context, bail};
 use common::feed::{Delivery, Tick};
@@ -38,6 +39,22 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::dial::Connection;
 
+/// How the client reaches a server: which certificates to trust at a
+/// `wss://` URL, and whether the WebSocket goes over HTTP/1.1 or HTTP/2.
+/// The command line's flags (`--cacert`, `--insecure`, `--http2`), or a
+/// program's choices (`Options::default()` is the article's client).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Options {
+    /// Open the WebSocket as one stream of an HTTP/2 connection (RFC 8441's
+    /// extended CONNECT): with prior knowledge at ws://, offering only h2 in
+    /// the TLS handshake (ALPN) at wss://
+    #[arg(long)]
+    pub http2: bool,
+    /// At a `wss://` URL, the certificates to trust.
+    #[command(flatten)]
+    pub tls: ClientTlsOptions,
+}
+
 /// Lines of input, as they are typed (or piped in).
 pub type Lines = mpsc::Receiver<io::Result<String>>;
 
@@ -45,14 +62,23 @@ pub type Lines = mpsc::Receiver<io::Result<String>>;
 /// standard output. `timeout` bounds the connection and each wait for a reply,
 /// never the wait for the user to type. With `verbose`, standard error shows
 /// what crossed the wire: the upgrade request, the 101, then each frame.
-/// `tls` says whom to trust when `url` is `wss://`.
+/// `options` says whom to trust when `url` is `wss://`, and which HTTP
+/// opens the WebSocket.
 pub async fn run(
     url: &str,
-    tls: &ClientTlsOptions,
+    options: &Options,
     timeout: Duration,
     verbose: bool,
 ) -> anyhow::Result<()> {
-    session(url, stdin_lines(), &mut io::stdout(), tls, timeout, verbose).await
+    session(
+        url,
+        stdin_lines(),
+        &mut io::stdout(),
+        options,
+        timeout,
+        verbose,
+    )
+    .await
 }
 
 /// Reads standard input on a thread of its own and passes each line on.
@@ -83,12 +109,12 @@ pub async fn session(
     url: &str,
     lines: Lines,
     out: &mut impl Write,
-    tls: &ClientTlsOptions,
+    options: &Options,
     timeout: Duration,
     verbose: bool,
 ) -> anyhow::Result<()> {
     let inside = Counters::default();
-    let (mut ws, socket) = connect(url, timeout, verbose, tls, inside.clone()).await?;
+    let (mut ws, socket) = connect(url, timeout, verbose, options, inside.clone()).await?;
     let result = converse(url, &mut ws, lines, out, timeout).await;
     close(ws, timeout).await;
     report_tls(verbose, &socket, &inside);
@@ -106,13 +132,13 @@ pub async fn session(
 pub async fn follow(
     url: &str,
     count: Option<u64>,
-    tls: &ClientTlsOptions,
+    options: &Options,
     timeout: Duration,
     verbose: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<Delivery> {
     let counters = Counters::default();
-    let (mut ws, socket) = connect(url, timeout, verbose, tls, counters.clone()).await?;
+    let (mut ws, socket) = connect(url, timeout, verbose, options, counters.clone()).await?;
     // One request, the upgrade, on one connection.
     let mut delivery = Delivery::new(1, 1);
     let result = async {
@@ -205,10 +231,10 @@ async fn connect(
     url: &str,
     timeout: Duration,
     verbose: bool,
-    tls: &ClientTlsOptions,
+    options: &Options,
     inside: Counters,
 ) -> anyhow::Result<(Connection, Option<Counters>)> {
-    let connecting = dial::connect(url, verbose, tls, inside);
+    let connecting = dial::connect(url, verbose, options, inside);
     common::cli::within(timeout, || format!("no answer from {url}"), connecting).await
 }
 

@@ -38,7 +38,7 @@ struct Args {
     #[arg(long)]
     count: Option<u64>,
     #[command(flatten)]
-    tls: common::tls::ClientTlsOptions,
+    options: ws_client::Options,
 }
 
 /// The feed's path on ws-server, which the client follows rather than talks to.
@@ -55,13 +55,13 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let (url, timeout, verbose) = (args.url.as_str(), args.timeout, args.verbose);
     if is_feed(args)? {
         let mut out = std::io::stdout();
-        ws_client::follow(url, args.count, &args.tls, timeout, verbose, &mut out)
+        ws_client::follow(url, args.count, &args.options, timeout, verbose, &mut out)
             .await
             .map(drop)
     } else {
         // The echo and the room are the same conversation on this side; only
         // the server tells them apart.
-        ws_client::run(url, &args.tls, timeout, verbose).await
+        ws_client::run(url, &args.options, timeout, verbose).await
     }
 }
 
