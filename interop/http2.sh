@@ -154,3 +154,32 @@ ws_stats() {
     curl "${@:2}" -sS "$http/stats" | python3 -c 'import json, sys
 print("http1={websockets_over_http1} http2={websockets_over_http2}".format(**json.load(sys.stdin)))'
 }
+
+# ws_client_h2_exchange URL [WS-CLIENT FLAGS...]: ws-client --http2 sends
+# hello to the ws-server at URL (started as "ws"), which must have taken it
+# as its one WebSocket over HTTP/2.
+ws_client_h2_exchange() {
+    local url=$1 out stats
+    out=$(echo hello | timeout 10 "$bin/ws-client" --http2 "${@:2}" "$url") || return 1
+    expect "$out" $'Enter a message: Sent message: hello\nReceived response: Server Response: hello\nEnter a message: ' \
+        "ws-client --http2 printed" &&
+        wait_for "$work/ws.out" "^Received Message: hello$" || return 1
+    stats=$(ws_stats "$url" "${@:2}") || return 1
+    expect "$stats" "http1=0 http2=1" "ws-server's /stats" &&
+        refuse "$work/ws.err" "ended:"
+}
+
+# ws-client --http2 over h2c: an extended CONNECT on plain TCP.
+ws_client_h2c_to_ws_server() {
+    local url
+    start_server ws ws-server || return 1
+    ws_client_h2_exchange "$url"
+}
+
+# ws-client --http2 at wss://: h2 by ALPN, then the extended CONNECT.
+ws_client_h2_to_wss_ws_server() {
+    local url certificate
+    TMPDIR=$work start_server ws ws-server --self-signed || return 1
+    server_certificate ws || return 1
+    ws_client_h2_exchange "$url" --cacert "$certificate"
+}

@@ -7,9 +7,9 @@
 # http.server, websockets), curl, websocat, headless Chromium, and the
 # Autobahn|Testsuite; then the same peers over TLS (https://, wss://), each
 # trusting the server's certificate in its own way (secure.sh); then HTTP/2:
-# curl, h2load and httpx to http-server, http-client to nginx (http2.sh),
-# and Chromium (browser.sh). It prints one line per pairing, then
-# "N passed, N failed", and exits 1 if any failed.
+# curl, h2load and httpx to http-server, http-client to nginx, ws-client to
+# ws-server (http2.sh), and Chromium (browser.sh). It prints one line per
+# pairing, then "N passed, N failed", and exits 1 if any failed.
 #
 # It installs what it needs on a fresh machine: Debian packages (curl,
 # chromium, openssl, h2load, nginx), a Python virtualenv with the article's
@@ -348,6 +348,8 @@ check "h2load 1000 requests, 10 connections x 10 streams, h2 -> https http-serve
 check "httpx http2=True, verify= -> https http-server" httpx_h2_to_https_http_server
 check "httpx http1=False (h2c prior knowledge) -> http-server" httpx_h2c_to_http_server
 check "http-client --http2, h2c and --cacert over h2 -> nginx" http_client_h2_to_nginx
+check "ws-client --http2, extended CONNECT over h2c -> ws-server" ws_client_h2c_to_ws_server
+check "ws-client --http2 --cacert, extended CONNECT over h2 -> wss ws-server" ws_client_h2_to_wss_ws_server
 check "headless Chromium: WebSocket over HTTP/2 from ws-server's page, HTTP/1.1 from another's" chromium_ws_over_h2
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
