@@ -33,6 +33,10 @@
 # beside a plain tokio-tungstenite echo, both over TLS, with the same echo
 # load at wss://. ONLY=tls runs these rows alone, in the same rounds.
 #
+# HTTP/2: http-server beside nginx (one worker), over TLS with the same
+# certificate (ALPN h2) and in plain text (h2c), under h2load -c50 -m10
+# (bench/peers-h2.sh). ONLY=h2 runs these rows alone.
+#
 # Servers run on core 0 and the load on core 1 (taskset; see lib.sh), so
 # they do not compete for a core. Beside each rate is the share of its core
 # the server used: near 100% means the server was the limit; well under it
@@ -40,7 +44,7 @@
 # turn, for ROUNDS rounds (default 5) of SECONDS_PER_RUN seconds a run
 # (default 3); each figure is the median of the rounds, and a last table
 # checks the targets we set ourselves. Release builds; about 11 minutes. It
-# installs wrk and nginx (Debian), Bun and ws (npm, into its cache) and the
+# installs wrk, h2load and nginx (Debian), Bun and ws (npm, into its cache) and the
 # article's Python dependencies (the interop suite's virtualenv,
 # interop/venv.sh) if missing, uses free ports, and stops everything it
 # started, however it ends.
@@ -49,8 +53,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # The tables peers.sh prints from its results: charts, targets, ratios.
 source "$(dirname "$0")/tables.sh"
-[[ $# -eq 0 && ${ONLY:-tls} == tls ]] || {
-    echo "usage: bash bench/peers.sh (ROUNDS and SECONDS_PER_RUN change the runs; ONLY=tls runs only the TLS rows)" >&2
+# The HTTP/2 rows: their servers, load and table.
+source "$(dirname "$0")/peers-h2.sh"
+[[ $# -eq 0 && ${ONLY:-tls} =~ ^(tls|h2)$ ]] || {
+    echo "usage: bash bench/peers.sh (ROUNDS and SECONDS_PER_RUN change the runs; ONLY=tls or ONLY=h2 runs only the TLS or HTTP/2 rows)" >&2
     exit 1
 }
 only=${ONLY:-}
@@ -63,6 +69,7 @@ followers=${FOLLOWERS:-10000}
 missing=()
 command -v wrk > /dev/null || missing+=(wrk)
 command -v nginx > /dev/null || missing+=(nginx)
+command -v h2load > /dev/null || missing+=(nghttp2-client)
 command -v openssl > /dev/null || missing+=(openssl)
 command -v npm > /dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
@@ -160,8 +167,9 @@ tls_servers=(nginx_https http_server_https ws_server_wss tungstenite_echo_wss)
 servers=(nginx_http http_server bun_http node_http bare_hyper hyper_defended plain_axum python_http
     tcp_echo ws_server bun_ws node_ws ws_server_quiet tungstenite_echo python_ws
     ws_server_memory bun_memory node_memory sse_memory
-    ws_server_fanout bun_fanout sse_fanout "${tls_servers[@]}")
+    ws_server_fanout bun_fanout sse_fanout "${tls_servers[@]}" "${h2_servers[@]}")
 [[ $only != tls ]] || servers=("${tls_servers[@]}")
+[[ $only != h2 ]] || servers=("${h2_servers[@]}")
 
 # One round: every server measured once, in turn, each with the machine to
 # itself, on a port of its own. A shared machine's speed can change by a
@@ -296,5 +304,6 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 echo "$(machine); $rounds rounds, $seconds s per run; $connections idle connections, $followers followers; each figure is the median of the rounds"
-[[ $only == tls ]] || plain_tables
-tls_tables
+[[ -n $only ]] || plain_tables
+[[ $only == h2 ]] || tls_tables
+[[ $only == tls ]] || h2_tables

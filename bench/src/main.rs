@@ -145,6 +145,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 settings.payload
             );
             print!("{}", bench::compare::table(&rows));
+            print!("\n{}", bench::compare::comparison(&rows, settings.payload));
         }
         Some(Command::Feed { ticks, interval }) => {
             let settings = bench::feed::Settings { ticks, interval };

@@ -34,13 +34,13 @@ impl Servers {
     pub(crate) async fn start(feed: Feed) -> anyhow::Result<Self> {
         // What `--self-signed` does: a certificate for localhost and
         // 127.0.0.1 made now, written to a temporary file. Both TLS servers
-        // share it; like every server here they name HTTP/1.1 in ALPN (a
-        // WebSocket starts as an HTTP/1.1 upgrade).
+        // share it, and name both HTTP versions in ALPN, as they do on their
+        // own: each client offers one, and gets it.
         let self_signed = ServerTlsOptions {
             self_signed: true,
             ..ServerTlsOptions::default()
         };
-        let tls = self_signed.load(&[b"http/1.1"])?;
+        let tls = self_signed.load(&[b"h2", b"http/1.1"])?;
         let certificate = tls
             .as_ref()
             .map(|tls| tls.certificate_path().to_path_buf())

@@ -2,6 +2,7 @@
 //! hang up properly. Every step is bounded by [`TIMEOUT`](crate::TIMEOUT).
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -16,8 +17,11 @@ pub async fn connect(url: &str) -> Client {
     within(connect_async(url)).await.expect("connect").0
 }
 
-/// The next message the server sends.
-pub async fn receive(client: &mut Client) -> Message {
+/// The next message the server sends, on any stream: TCP, TLS, or an
+/// HTTP/2 stream.
+pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut WebSocketStream<S>,
+) -> Message {
     within(client.next())
         .await
         .expect("the connection ended")
@@ -25,7 +29,10 @@ pub async fn receive(client: &mut Client) -> Message {
 }
 
 /// Sends `text` and returns the reply's text.
-pub async fn echo(client: &mut Client, text: &str) -> String {
+pub async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut WebSocketStream<S>,
+    text: &str,
+) -> String {
     within(client.send(Message::text(text)))
         .await
         .expect("send");
@@ -38,7 +45,7 @@ pub async fn echo(client: &mut Client, text: &str) -> String {
 
 /// Ends the conversation as a well-behaved client does: a close frame, then
 /// reading until the server's close frame has come back and the stream ends.
-pub async fn hang_up(mut client: Client) {
+pub async fn hang_up<S: AsyncRead + AsyncWrite + Unpin>(mut client: WebSocketStream<S>) {
     within(client.close(None)).await.expect("close");
     while within(client.next()).await.is_some() {}
 }

@@ -49,25 +49,27 @@ const MAX_REFUSAL: usize = 1024;
 /// Opens a WebSocket to `url` over HTTP/2 on `stream` (the socket, or the
 /// TLS stream inside it, already tapped for `--verbose`).
 pub(crate) async fn open(url: &str, uri: &Uri, stream: Box<dyn Io>) -> anyhow::Result<Connection> {
-    // The preface and our SETTINGS; hyper's `Connection` then reads and
-    // writes frames for every stream, so it must be polled all along.
+    // The preface and our SETTINGS. hyper then starts a task that reads
+    // and writes the connection's frames; `connection` hands it our
+    // requests, so it must be polled for as long as we send any.
     let (mut sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
         .await
         .with_context(|| format!("could not start HTTP/2 with {url}"))?;
     let mut connection = Box::pin(connection);
-    // Polled here, not yet spawned, so we can ask it what the server's
-    // SETTINGS said as soon as they have been read.
+    // hyper reads the server's frames in a task of its own, and tells
+    // nobody when its SETTINGS arrive: so until they allow extended
+    // CONNECT, we poll `connection` (which sends our requests) and look at
+    // the setting again every millisecond.
+    let mut look_again = tokio::time::interval(Duration::from_millis(1));
     let allowed = poll_fn(|cx| {
+        if let Poll::Ready(ended) = connection.as_mut().poll(cx) {
+            return Poll::Ready(Err(ended.err()));
+        }
         if connection.is_extended_connect_protocol_enabled() {
             return Poll::Ready(Ok(()));
         }
-        match connection.as_mut().poll(cx) {
-            Poll::Ready(ended) => Poll::Ready(Err(ended.err())),
-            Poll::Pending if connection.is_extended_connect_protocol_enabled() => {
-                Poll::Ready(Ok(()))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        while look_again.poll_tick(cx).is_ready() {}
+        Poll::Pending
     });
     match tokio::time::timeout(SETTINGS_TIMEOUT, allowed).await {
         Ok(Ok(())) => {}

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::Version;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -28,8 +29,11 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 use crate::chat::Member;
 use common::tls::{Accepted, ServerTls};
 
-use crate::handshake::{self, Refusal, Upgrade};
+use crate::check::Refusal;
+use crate::handshake::{self, Upgrade};
 use crate::heartbeat::Heartbeat;
+use crate::http2::{self, Socket};
+use crate::preface;
 use crate::printer::Printer;
 use crate::tick::Tick;
 use crate::{Options, Shared};
@@ -73,39 +77,60 @@ pub(crate) async fn refuse_busy(stream: TcpStream, limit: usize, tls: Option<Ser
     let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
 }
 
-/// Runs one client's conversation and reports how it ended. An error here is
-/// the peer's business (it vanished, or broke the protocol), so it is logged
-/// and the server carries on. `_slot` is this connection's place under the
-/// cap, given back when the task ends.
+/// Runs one client's connection: the handshake, then one WebSocket
+/// (HTTP/1.1) or as many as it opens (HTTP/2, `http2.rs`). `slot` is this
+/// connection's place under the cap, given back when the task ends.
 pub(crate) async fn handle_connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Shared,
-    _slot: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
 ) {
-    match converse(stream, shared).await {
+    let opened = {
+        let mut stop = shared.stop.clone();
+        // Shutting down does not wait for a handshake to finish.
+        tokio::select! {
+            opened = open_within_deadline(stream, &shared) => opened,
+            _ = stop.changed() => return,
+        }
+    };
+    match opened {
+        Opened::WebSocket(Upgrade { stream, path }) => {
+            shared.stats.accepted(Version::HTTP_11);
+            session(stream, &path, peer, &shared).await;
+            drop(slot);
+        }
+        // Boxed: an HTTP/2 connection's state is large, and only it needs it.
+        Opened::Http2(stream) => Box::pin(http2::serve(stream, peer, shared, slot)).await,
+        Opened::Nothing => {}
+    }
+}
+
+/// Runs one WebSocket's conversation and reports how it ended. An error here
+/// is the peer's business (it vanished, or broke the protocol), so it is
+/// logged and the server carries on.
+pub(crate) async fn session(
+    stream: TokioIo<Upgraded>,
+    path: &str,
+    peer: SocketAddr,
+    shared: &Shared,
+) {
+    let ws =
+        WebSocketStream::from_raw_socket(stream, Role::Server, Some(config(&shared.options))).await;
+    match converse(ws, path, shared).await {
         Ok(()) | Err(Error::ConnectionClosed) => {}
         Err(err) => tracing::info!("connection from {peer} ended: {err}"),
     }
 }
 
-/// One client's whole conversation: the handshake, then messages until the
+/// One client's conversation after the handshake: messages until the
 /// client closes, goes silent, or the server shuts down.
-async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
+async fn converse(mut ws: WebSocket, path: &str, shared: &Shared) -> Result<(), Error> {
     let mut stop = shared.stop.clone();
     // Made once, not once per message: each new `changed()` future would
     // sign up with the channel again.
     let mut stopping = std::pin::pin!(stop.changed());
-    // Shutting down does not wait for a handshake to finish.
-    let upgraded = tokio::select! {
-        upgraded = upgrade(stream, &shared.options) => upgraded?,
-        _ = &mut stopping => return Ok(()),
-    };
-    let Some((mut ws, path)) = upgraded else {
-        return Ok(());
-    };
-
-    let mut service = Service::for_path(&path, &shared);
+    let mut service = Service::for_path(path, shared);
     let mut heartbeat = Heartbeat::new(shared.options.ping_interval);
     loop {
         tokio::select! {
@@ -143,41 +168,64 @@ async fn converse(stream: TcpStream, shared: Shared) -> Result<(), Error> {
     }
 }
 
-/// The opening handshake (`handshake.rs`), with its deadline: the
-/// WebSocket and the path the client asked for, or `None` if it was refused
-/// with an HTTP error, left, or was too slow.
-async fn upgrade(
-    stream: TcpStream,
-    options: &Options,
-) -> Result<Option<(WebSocket, String)>, Error> {
+/// What the opening handshake made of a connection.
+enum Opened {
+    /// An HTTP/1.1 upgrade: one WebSocket, for the connection's life.
+    WebSocket(Upgrade),
+    /// HTTP/2: a connection that will carry WebSockets on its streams.
+    Http2(Box<dyn Socket>),
+    /// Refused with an HTTP error, answered a page, left, or too slow.
+    Nothing,
+}
+
+/// The opening handshake, with its deadline: TLS if the server speaks it,
+/// then which HTTP, then (for HTTP/1.1) the upgrade (`handshake.rs`).
+async fn open_within_deadline(stream: TcpStream, shared: &Shared) -> Opened {
     // Each frame is a whole message: send it at once, rather than letting
     // Nagle's algorithm hold small writes back in case more data follows.
-    stream.set_nodelay(true)?;
+    if stream.set_nodelay(true).is_err() {
+        return Opened::Nothing;
+    }
     // A peer that connects but never finishes its request would otherwise
     // hold this task (and its socket) forever.
-    let deadline = Duration::from_secs(options.handshake_timeout);
+    let deadline = Duration::from_secs(shared.options.handshake_timeout);
     // Boxed: the handshake's state (hyper's connection and the futures of
     // the TLS handshake) is large and needed only until the `101`, so it
     // lives on the heap for that long rather than in every connection's
     // future for good. (The TLS session itself moves into `Upgraded`.)
-    let opening = Box::pin(open(stream, options));
-    let Ok(Some(Upgrade { stream, path })) = tokio::time::timeout(deadline, opening).await else {
-        return Ok(None);
-    };
-    let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config(options))).await;
-    Ok(Some((ws, path)))
+    let opening = Box::pin(open(stream, shared));
+    tokio::time::timeout(deadline, opening)
+        .await
+        .unwrap_or(Opened::Nothing)
 }
 
-/// The TLS handshake, if this server speaks TLS, then the HTTP upgrade
-/// inside it: `wss://` is the same WebSocket as `ws://`, in TLS records.
-async fn open(stream: TcpStream, options: &Options) -> Option<Upgrade> {
-    let origins = &options.allow_origins;
-    let Some(tls) = &options.tls else {
-        return handshake::accept(stream, origins).await;
+/// The TLS handshake, if this server speaks TLS, then the HTTP inside it:
+/// `wss://` is the same WebSocket as `ws://`, in TLS records. Which HTTP:
+/// over TLS, the one ALPN agreed on in the handshake (`h2` or
+/// `http/1.1`); on plain TCP, HTTP/2 if the client starts with its
+/// preface (`preface.rs`).
+async fn open(stream: TcpStream, shared: &Shared) -> Opened {
+    let Some(tls) = &shared.options.tls else {
+        return match preface::sniff(stream).await {
+            Ok((true, stream)) => Opened::Http2(Box::new(stream)),
+            Ok((false, stream)) => upgrade(stream, shared).await,
+            Err(_) => Opened::Nothing,
+        };
     };
     match common::tls::accept(tls, stream).await {
-        Ok(Accepted::Tls(stream)) => handshake::accept(stream, origins).await,
-        Ok(Accepted::Refused) | Err(_) => None,
+        Ok(Accepted::Tls(stream)) if stream.get_ref().1.alpn_protocol() == Some(b"h2") => {
+            Opened::Http2(Box::new(stream))
+        }
+        Ok(Accepted::Tls(stream)) => upgrade(stream, shared).await,
+        Ok(Accepted::Refused) | Err(_) => Opened::Nothing,
+    }
+}
+
+/// The HTTP/1.1 upgrade (`handshake.rs`).
+async fn upgrade<S: Socket>(stream: S, shared: &Shared) -> Opened {
+    match handshake::accept(stream, shared).await {
+        Some(upgrade) => Opened::WebSocket(upgrade),
+        None => Opened::Nothing,
     }
 }
 
@@ -243,6 +291,13 @@ impl Service {
 /// `send` waits until the message is written to the socket, so a client that
 /// stops reading stops us reading from it too: replies never pile up in
 /// memory. The deadline makes sure such a client is not kept forever.
+///
+/// Over HTTP/2 a write lands not on the socket but on the stream: hyper
+/// hands it to a task that passes it to h2 only once the peer's
+/// flow-control window has room (the peer's HTTP/2 opens its window again
+/// as its application reads). A peer that stops reading leaves its window
+/// used up (64 KiB by default), hyper's one-write queue fills, and `send`
+/// waits here just as over TCP, so the same deadline bites.
 ///
 /// Almost every write completes at once (the socket has room), so the first
 /// attempt goes without a deadline: no timer is started and cancelled for a

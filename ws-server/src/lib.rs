@@ -78,6 +78,15 @@
 //! handshake checks the page's `Origin` (`handshake.rs`): another site's
 //! page gets `403 Forbidden` unless `--allow-origin` names it.
 //!
+//! # Beyond the article: WebSocket over HTTP/2
+//!
+//! On the same port the server speaks HTTP/2 too: chosen by ALPN (`h2`)
+//! over TLS, or with prior knowledge on plain TCP (the client opens with
+//! HTTP/2's preface, `preface.rs`). There a WebSocket is an extended
+//! CONNECT on a stream of its own (RFC 8441), answered `200`, and one
+//! connection carries many (`http2.rs`). `GET /echo.html` and `GET /stats`
+//! (`pages.rs`) show a browser's choice of version.
+//!
 //! # Beyond the article: demonstrations
 //!
 //! Two paths show what only a WebSocket can do: at `/tick` the server pushes
@@ -86,11 +95,15 @@
 //! room (`chat.rs`). Every other path gets the article's echo (`echo.rs`).
 
 mod chat;
+mod check;
 mod connection;
 mod echo;
 mod handshake;
 mod heartbeat;
+mod http2;
 mod log;
+mod pages;
+mod preface;
 mod printer;
 mod tick;
 
@@ -107,13 +120,16 @@ use tokio::task::JoinSet;
 
 use crate::chat::Room;
 use crate::connection::{handle_connection, refuse_busy};
+use crate::pages::Stats;
 use crate::printer::Printer;
 
 /// The default largest message (and frame): 1 MiB, the default of Python's
 /// `websockets`, which the article uses.
 pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
 
-/// The default cap on connections served at once.
+pub use crate::http2::MAX_STREAMS;
+
+/// The default cap on connections (and WebSockets) served at once.
 const MAX_CONNECTIONS: usize = 10_000;
 
 /// How many connections past the cap are answered `503` at once. Beyond
@@ -141,8 +157,10 @@ pub struct Options {
     /// refused with close code 1009, "message too big"
     #[arg(long, default_value_t = MAX_MESSAGE_SIZE)]
     pub max_message_size: usize,
-    /// Most connections served at once; past it a new one is answered
-    /// "503 Service Unavailable"
+    /// Most connections and WebSockets served at once: each TCP connection
+    /// counts one, and each WebSocket over HTTP/2 one more, since one HTTP/2
+    /// connection carries many. Past it a new connection, or a new WebSocket
+    /// on an HTTP/2 connection, is answered "503 Service Unavailable"
     #[arg(long, default_value_t = MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Seconds a new connection has to complete the WebSocket handshake
@@ -199,9 +217,10 @@ pub async fn run(
     tls: &ServerTlsOptions,
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
-    // `http/1.1` is the protocol a WebSocket upgrade is asked in, and the
-    // one ALPN names in the TLS handshake.
-    options.tls = tls.load(&[b"http/1.1"])?;
+    // The protocols ALPN offers in the TLS handshake, preferred first:
+    // `h2`, where WebSockets are extended CONNECTs on streams (RFC 8441),
+    // and `http/1.1`, where a WebSocket is an upgrade.
+    options.tls = tls.load(&[b"h2", b"http/1.1"])?;
     let tls = options.tls.clone();
     let printer = Printer::start();
     log::log_through(&printer);
@@ -283,7 +302,8 @@ async fn serve_printing(
 ) {
     // Every connection task holds a receiver; sending on `stop` tells them all.
     let (stop, stopping) = watch::channel(());
-    // One permit per connection served; a task gives its permit back when it ends.
+    // One permit per connection served, and one more per WebSocket over
+    // HTTP/2 (`http2.rs`); each is given back when its task ends.
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let max_connections = options.max_connections;
@@ -298,6 +318,8 @@ async fn serve_printing(
         options: Arc::new(options),
         feed,
         room: Arc::default(),
+        stats: Arc::default(),
+        slots: slots.clone(),
         stop: stopping,
     };
     let mut connections = JoinSet::new();
@@ -368,6 +390,10 @@ struct Shared {
     feed: Feed,
     /// The room of `/chat`.
     room: Arc<Room>,
+    /// WebSockets accepted, by version, for `/stats`.
+    stats: Arc<Stats>,
+    /// The cap's slots, for the WebSockets an HTTP/2 connection opens.
+    slots: Arc<Semaphore>,
     /// Changes when the server shuts down.
     stop: watch::Receiver<()>,
 }

@@ -20,28 +20,86 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::Method;
+use super::{Method, http2};
 use crate::counted::{self, Counted};
 
 /// A counted TCP connection, in plain text or with TLS on top.
 /// tokio-tungstenite's type for it carries nothing WebSocket-specific, so the
 /// HTTP clients use it too.
-type Stream = MaybeTlsStream<Counted>;
+pub(super) type Stream = MaybeTlsStream<Counted>;
 
 /// What one client did.
 pub(super) struct ClientResult {
     pub(super) latencies: Vec<Duration>,
-    pub(super) bytes_sent: u64,
-    pub(super) bytes_received: u64,
+    /// Bytes sent and received by each connection's first exchange, summed:
+    /// with HTTP/2 the one whose headers HPACK has not seen yet.
+    pub(super) first: (u64, u64),
+    /// How many first exchanges those are (one per connection that had one).
+    pub(super) firsts: u64,
+    /// Bytes sent and received by the exchanges after the first.
+    pub(super) rest: (u64, u64),
     pub(super) connections: u64,
 }
 
+/// The exchanges of one connection as they complete: their latencies, and
+/// the bytes of the first counted apart from the bytes of the rest.
+pub(super) struct Exchanges {
+    counters: Counters,
+    /// The counters when the exchange being counted (the first, or the
+    /// rest) began.
+    from: (u64, u64),
+    first: Option<(u64, u64)>,
+    latencies: Vec<Duration>,
+}
+
+impl Exchanges {
+    /// Starts counting now: what `counters` carried before is not counted.
+    pub(super) fn start(counters: &Counters) -> Self {
+        Self {
+            counters: counters.clone(),
+            from: counters.read(),
+            first: None,
+            latencies: Vec::new(),
+        }
+    }
+
+    /// An exchange begun at `began` has just completed; the first one also
+    /// closes the count of the first exchange's bytes.
+    pub(super) fn done(&mut self, began: Instant) {
+        self.latencies.push(began.elapsed());
+        if self.first.is_none() {
+            let now = self.counters.read();
+            self.first = Some((now.0 - self.from.0, now.1 - self.from.1));
+            self.from = now;
+        }
+    }
+
+    /// Exchanges that ran on other tasks, after the first, took `latencies`.
+    pub(super) fn extend(&mut self, latencies: Vec<Duration>) {
+        self.latencies.extend(latencies);
+    }
+
+    /// The result, for a client that opened `connections` connections.
+    pub(super) fn finish(self, connections: u64) -> ClientResult {
+        let now = self.counters.read();
+        ClientResult {
+            latencies: self.latencies,
+            first: self.first.unwrap_or_default(),
+            firsts: u64::from(self.first.is_some()),
+            rest: (now.0 - self.from.0, now.1 - self.from.1),
+            connections,
+        }
+    }
+}
+
 /// One client: exchanges with the server at `addr` until `deadline`, timing
-/// each; over TLS if `tls` is set.
+/// each; over TLS if `tls` is set. An HTTP/2 client runs `streams`
+/// exchanges at once on its one connection; the others run one at a time.
 pub(super) async fn client(
     method: Method,
     addr: SocketAddr,
     tls: Option<Arc<ClientConfig>>,
+    streams: usize,
     payload: usize,
     deadline: Instant,
 ) -> anyhow::Result<ClientResult> {
@@ -49,14 +107,11 @@ pub(super) async fn client(
     let tls = tls.as_ref();
     let message = "x".repeat(payload);
     let path = format!("/?m={message}");
-    let mut latencies = Vec::new();
     let mut connections = 0;
-    // The counters when the measured exchanges began and ended.
-    let (counted_from, counted_to);
 
-    match method {
+    let exchanges = match method {
         Method::HttpNewConnection => {
-            counted_from = counters.read();
+            let mut exchanges = Exchanges::start(&counters);
             while Instant::now() < deadline {
                 let began = Instant::now();
                 // Opening the connection is part of the exchange here: that
@@ -65,20 +120,20 @@ pub(super) async fn client(
                 let mut sender = http_connect(addr, &counters, tls).await?;
                 connections += 1;
                 http_get(&mut sender, addr, &path, true).await?;
-                latencies.push(began.elapsed());
+                exchanges.done(began);
             }
-            counted_to = counters.read();
+            exchanges
         }
         Method::HttpKeepAlive => {
             let mut sender = http_connect(addr, &counters, tls).await?;
             connections += 1;
-            counted_from = counters.read();
+            let mut exchanges = Exchanges::start(&counters);
             while Instant::now() < deadline {
                 let began = Instant::now();
                 http_get(&mut sender, addr, &path, false).await?;
-                latencies.push(began.elapsed());
+                exchanges.done(began);
             }
-            counted_to = counters.read();
+            exchanges
         }
         Method::WebSocket => {
             let stream = connect(addr, &counters, tls).await?;
@@ -88,29 +143,30 @@ pub(super) async fn client(
             connections += 1;
             // The handshakes are paid once per connection, like
             // keep-alive's: only the exchanges are counted.
-            counted_from = counters.read();
+            let mut exchanges = Exchanges::start(&counters);
             while Instant::now() < deadline {
                 let began = Instant::now();
                 ws_echo(&mut ws, &message).await?;
-                latencies.push(began.elapsed());
+                exchanges.done(began);
             }
-            counted_to = counters.read();
             ws.close(None).await?;
+            exchanges
         }
-    }
-    Ok(ClientResult {
-        latencies,
-        bytes_sent: counted_to.0 - counted_from.0,
-        bytes_received: counted_to.1 - counted_from.1,
-        connections,
-    })
+        Method::Http2 => {
+            return http2::gets(addr, &counters, tls, streams, &path, deadline).await;
+        }
+        Method::WebSocketOverHttp2 => {
+            return http2::websockets(addr, &counters, tls, streams, &message, deadline).await;
+        }
+    };
+    Ok(exchanges.finish(connections))
 }
 
 /// Opens a TCP connection to `addr` whose bytes add to `counters`, and runs
 /// a TLS handshake on it if `tls` is set. The counting sits below TLS, so
 /// it counts what crosses the wire: TLS's records, handshake included, not
 /// the HTTP inside them.
-async fn connect(
+pub(super) async fn connect(
     addr: SocketAddr,
     counters: &Counters,
     tls: Option<&Arc<ClientConfig>>,
