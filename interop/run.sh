@@ -6,15 +6,18 @@
 # Pairings: the article's own Python programs in both directions (requests,
 # http.server, websockets), curl, websocat, headless Chromium, and the
 # Autobahn|Testsuite; then the same peers over TLS (https://, wss://), each
-# trusting the server's certificate in its own way. It prints one line per
+# trusting the server's certificate in its own way (secure.sh); then HTTP/2:
+# curl, h2load and httpx to http-server, http-client to nginx, ws-client to
+# ws-server (http2.sh), and Chromium (browser.sh). It prints one line per
 # pairing, then "N passed, N failed", and exits 1 if any failed.
 #
 # It installs what it needs on a fresh machine: Debian packages (curl,
-# chromium, openssl), a Python virtualenv with the article's dependencies,
-# websocat (cargo install) and wstest (autobahn/install.sh). The last three
-# go into a cache, $INTEROP_CACHE (default ~/.cache/http-vs-websocket), so
-# later runs start at once. Every server listens on a free port, and every
-# process the suite starts is stopped when it ends, however it ends.
+# chromium, openssl, h2load, nginx), a Python virtualenv with the article's
+# dependencies and httpx, websocat (cargo install) and wstest
+# (autobahn/install.sh). The last three go into a cache, $INTEROP_CACHE
+# (default ~/.cache/http-vs-websocket), so later runs start at once. Every
+# server listens on a free port, and every process the suite starts is
+# stopped when it ends, however it ends.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +49,8 @@ install_tools() {
     local missing=()
     command -v curl > /dev/null || missing+=(curl)
     command -v openssl > /dev/null || missing+=(openssl)
+    command -v h2load > /dev/null || missing+=(nghttp2-client)
+    command -v nginx > /dev/null || missing+=(nginx)
     command -v chromium > /dev/null || missing+=(chromium)
     command -v node > /dev/null || missing+=(nodejs)
     command -v npm > /dev/null || missing+=(npm)
@@ -286,57 +291,6 @@ websocat_exchange() {
         refuse "$work/ws.err" "ended:"
 }
 
-# Headless Chromium: a page (served over HTTP by Python's http.server)
-# connects with `new WebSocket(...)`, sends a message and shows the reply;
-# browser/check.js waits until the page shows it, and prints it.
-chromium_to_ws_server() {
-    local url port reply
-    start_server ws ws-server || return 1
-    port=$(free_port)
-    start pages "$py" -u -m http.server "$port" --bind 127.0.0.1 --directory "$root/interop/browser"
-    wait_for "$work/pages.out" "^Serving HTTP" || return 1
-    reply=$(browser_check "http://127.0.0.1:$port/echo.html?ws=$url" reply) || return 1
-    expect "$reply" "reply: Server Response: hello from Chromium" "the page shows" &&
-        wait_for "$work/ws.out" "^Received Message: hello from Chromium$"
-}
-
-# browser_check URL ID...: loads URL in headless Chromium and prints each
-# element's text once the page marks it live (browser/check.js).
-browser_check() {
-    NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/check.js" "$@"
-}
-
-# Headless Chromium on http-server's /demo page, against both servers:
-# browser/demo.js checks every panel (the article's fetch and echo; the feed
-# by short polling, long polling, SSE and WebSocket push, each with a tick,
-# a chart with points and counters that keep growing; the chat room's echo
-# of a typed line) and prints a line for each.
-chromium_demo_page() {
-    local url http
-    start_server http http-server --tick-interval 0.2 || return 1
-    http=$url
-    start_server ws ws-server --tick-interval 0.2 || return 1
-    demo_panels "$http" "$url"
-}
-
-# demo_panels HTTP WS: loads HTTP/demo?ws=WS with browser/demo.js (adding
-# $CHROMIUM_FLAGS to Chromium's) and checks what each panel shows.
-demo_panels() {
-    local shown
-    shown=$(NODE_PATH=$cache/node/node_modules timeout 60 node "$root/interop/browser/demo.js" \
-        "$1/demo?ws=$2") || return 1
-    printf '%s\n' "$shown"
-    grep -q "^fetch: 200 OK" <<< "$shown" &&
-        grep -q -F "echo: connected to $2/ (101 Switching Protocols)" <<< "$shown" &&
-        grep -q "^Hello, World! This is an HTTP response.$" <<< "$shown" &&
-        grep -q "^received: Server Response: hello from the browser$" <<< "$shown" &&
-        grep -q "^short-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
-        grep -q "^long-poll: tick [0-9]*: price [0-9.]*, delay " <<< "$shown" &&
-        grep -q "^sse: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
-        grep -q "^ws-push: tick [0-9]*: price [0-9.]*, delay .* | 1 request · " <<< "$shown" &&
-        grep -q "^chat: guest-[0-9]*: hello from Chromium$" <<< "$shown"
-}
-
 # The Autobahn|Testsuite in fuzzingclient mode against ws-server --echo-plain,
 # compared with autobahn/expected-results.json.
 autobahn_to_ws_server() {
@@ -357,8 +311,11 @@ SPEC
 
 # The pairings of the secure web (the same peers at https:// and wss://,
 # the certificate helpers they share, and the Origin check in Chromium)
-# are in secure.sh beside this file.
+# are in secure.sh beside this file; those over HTTP/2 in http2.sh; the
+# other pairings in Chromium in browser.sh.
 source "$root/interop/secure.sh"
+source "$root/interop/http2.sh"
+source "$root/interop/browser.sh"
 
 # --- Run -----------------------------------------------------------------
 
@@ -377,13 +334,23 @@ check "websocat text and binary -> ws-server" websocat_to_ws_server
 check "headless Chromium -> ws-server" chromium_to_ws_server
 check "headless Chromium -> /demo (http-server and ws-server)" chromium_demo_page
 check "headless Chromium: Origin allowed and refused -> ws-server" chromium_origin_check
-check "curl --cacert GET and HEAD -> https http-server --self-signed" curl_to_https_http_server
+check "curl --http1.1 --cacert GET and HEAD -> https http-server --self-signed" curl_to_https_http_server
 check "article requests client, verify= -> https http-server" requests_to_https_http_server
 check "article websockets client, ssl= -> wss ws-server" article_ws_client_to_wss_ws_server
 check "http-client --cacert -> article http.server, socket in TLS" http_client_to_article_https_server
 check "ws-client --cacert -> article websockets server, ssl=" ws_client_to_article_wss_server
 check "websocat, SSL_CERT_FILE -> wss ws-server" websocat_to_wss_ws_server
 check "headless Chromium, SPKI-trusted -> /demo over https and wss" chromium_demo_page_over_tls
+check "curl --http2-prior-knowledge (h2c) GET, POST /echo; --http1.1 -> http-server" curl_h2c_to_http_server
+check "curl --http2 --cacert (h2 by ALPN) GET, POST /echo; --http1.1 -> https http-server" curl_h2_to_https_http_server
+check "h2load 1000 requests, 10 connections x 10 streams, h2c -> http-server" h2load_h2c_to_http_server
+check "h2load 1000 requests, 10 connections x 10 streams, h2 -> https http-server" h2load_h2_to_https_http_server
+check "httpx http2=True, verify= -> https http-server" httpx_h2_to_https_http_server
+check "httpx http1=False (h2c prior knowledge) -> http-server" httpx_h2c_to_http_server
+check "http-client --http2, h2c and --cacert over h2 -> nginx" http_client_h2_to_nginx
+check "ws-client --http2, extended CONNECT over h2c -> ws-server" ws_client_h2c_to_ws_server
+check "ws-client --http2 --cacert, extended CONNECT over h2 -> wss ws-server" ws_client_h2_to_wss_ws_server
+check "headless Chromium: WebSocket over HTTP/2 from ws-server's page, HTTP/1.1 from another's" chromium_ws_over_h2
 check "Autobahn|Testsuite -> ws-server --echo-plain" autobahn_to_ws_server
 
 echo "$passed passed, $failed failed"

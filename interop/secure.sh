@@ -23,6 +23,15 @@ make_certificate() {
     }
 }
 
+# spki_hash FILE: the base64 SHA-256 of the certificate's public key (its
+# SPKI). Chromium trusts that certificate, and only it, when given this in
+# --ignore-certificate-errors-spki-list, a flag it honours only with a fresh
+# --user-data-dir, which playwright-core gives every launch.
+spki_hash() {
+    openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64
+}
+
 # server_certificate NAME: sets $certificate from the line one of our
 # servers prints after its started line when it runs with --self-signed.
 # (They write that file in $TMPDIR and remove it when they exit; the
@@ -39,12 +48,14 @@ server_certificate() {
 # certificate the way its users would: a CA file, an SSL context, an
 # environment variable, a browser flag; none turns verification off.
 
-# curl --cacert, with the certificate http-server --self-signed made.
+# curl --cacert, with the certificate http-server --self-signed made, and
+# --http1.1: by itself curl offers h2 too, and http-server would pick it
+# (http2.sh has that pairing).
 curl_to_https_http_server() {
     local url certificate
     TMPDIR=$work start_server hs http-server --self-signed || return 1
     server_certificate hs || return 1
-    curl_exchange "$url" --cacert "$certificate"
+    curl_exchange "$url" --http1.1 --cacert "$certificate"
 }
 
 # The article's `requests` client, its requests.get given verify= the
@@ -97,14 +108,11 @@ websocat_to_wss_ws_server() {
 }
 
 # Headless Chromium on /demo over https://, its WebSockets over wss://, both
-# servers with the one certificate. Chromium trusts it by the SHA-256 hash of
-# its public key (SPKI), a flag it honours only with a fresh --user-data-dir,
-# which playwright-core gives every launch.
+# servers with the one certificate, trusted by its SPKI hash.
 chromium_demo_page_over_tls() {
     local url http spki
     make_certificate || return 1
-    spki=$(openssl x509 -pubkey -noout -in "$cert" | openssl pkey -pubin -outform der |
-        openssl dgst -sha256 -binary | base64)
+    spki=$(spki_hash "$cert") || return 1
     start_server http http-server --tls-cert "$cert" --tls-key "$key" --tick-interval 0.2 || return 1
     http=$url
     start_server ws ws-server --tls-cert "$cert" --tls-key "$key" --tick-interval 0.2 || return 1
