@@ -27,9 +27,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::chat::Member;
-use common::tls::{Accepted, ServerTls};
+use common::tls::Accepted;
 
-use crate::check::Refusal;
 use crate::handshake::{self, Upgrade};
 use crate::heartbeat::Heartbeat;
 use crate::http2::{self, Socket};
@@ -52,30 +51,6 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one message may take to be written. A peer that stops reading
 /// fills its receive window and then ours; past this we give up on it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long a client past the connection cap has to send its request before
-/// we answer 503 anyway.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Past the connection cap: read the client's request (briefly) and answer
-/// `503 Service Unavailable`, so it learns why rather than seeing a reset.
-/// Over TLS, the answer too needs a TLS handshake first.
-pub(crate) async fn refuse_busy(stream: TcpStream, limit: usize, tls: Option<ServerTls>) {
-    tracing::debug!("{limit} connections already: answering 503");
-    // Whatever it asked for, the answer is the same.
-    let refusal = Refusal::busy(limit);
-    let answer = async {
-        match &tls {
-            None => handshake::refuse(stream, refusal).await,
-            Some(tls) => {
-                if let Ok(Accepted::Tls(stream)) = common::tls::accept(tls, stream).await {
-                    handshake::refuse(stream, refusal).await;
-                }
-            }
-        }
-    };
-    let _ = tokio::time::timeout(BUSY_TIMEOUT, answer).await;
-}
 
 /// Runs one client's connection: the handshake, then one WebSocket
 /// (HTTP/1.1) or as many as it opens (HTTP/2, `http2.rs`). `slot` is this

@@ -122,7 +122,7 @@ pub(crate) async fn serve(
 }
 
 /// hyper's HTTP/2 settings, sent in our SETTINGS frame.
-fn settings() -> http2::Builder<TokioExecutor> {
+pub(crate) fn settings() -> http2::Builder<TokioExecutor> {
     let mut http = http2::Builder::new(TokioExecutor::new());
     http.enable_connect_protocol()
         .max_concurrent_streams(MAX_STREAMS)
@@ -163,6 +163,15 @@ fn answer(
 
 /// One WebSocket on one stream: once hyper has sent the `200`, the same
 /// session as over HTTP/1.1 (`connection.rs`).
+///
+/// A session that gives up on a peer that stopped reading (the send
+/// deadline) frees its slot here, but its stream is not reset: hyper's
+/// task that copies our writes into DATA frames holds the stream's sending
+/// half, and waits for window the peer never opens, without noticing that
+/// the `Upgraded` is gone; hyper lets us neither reset the stream nor end
+/// that task. So the stream stays open, unserved (its DATA ignored), until
+/// the peer resets it or its connection ends, and the peer learns only
+/// that its writes stall.
 async fn session(opened: Opened, peer: SocketAddr, shared: Shared) {
     let Ok(upgraded) = opened.upgrade.await else {
         return;

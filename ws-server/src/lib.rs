@@ -94,6 +94,7 @@
 //! (`tick.rs`), and at `/chat` every member's messages go to everyone in the
 //! room (`chat.rs`). Every other path gets the article's echo (`echo.rs`).
 
+mod busy;
 mod chat;
 mod check;
 mod connection;
@@ -119,9 +120,9 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::chat::Room;
-use crate::connection::{handle_connection, refuse_busy};
 use crate::pages::Stats;
 use crate::printer::Printer;
+use crate::{busy::refuse_busy, connection::handle_connection};
 
 /// The default largest message (and frame): 1 MiB, the default of Python's
 /// `websockets`, which the article uses.
@@ -369,9 +370,8 @@ async fn serve_printing(
     // Each connection has deadlines of its own, but printing has none:
     // standard output that nobody reads (a paused terminal, a pipe never
     // drained) would hold the printing thread, and so the last lines, for
-    // ever. Past the grace period, the connections still open
-    // are dropped along with `connections`, and the lines still waiting go
-    // unprinted.
+    // ever. Past the grace period, the connections still open are dropped
+    // along with `connections`, and the lines still waiting go unprinted.
     if tokio::time::timeout(grace, finishing).await.is_err() {
         tracing::warn!(
             "Shut down after {grace:?} without finishing: a client did not close, \
