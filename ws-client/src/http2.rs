@@ -14,8 +14,8 @@
 //!    extended CONNECT"; until it has arrived, the client must not ask.
 //! 2. The client opens a stream with a HEADERS frame: `:method CONNECT`,
 //!    `:protocol websocket`, `:scheme`, `:authority`, `:path`, and
-//!    `sec-websocket-version: 13`. No key: the stream is new, so there is no
-//!    cache or proxy to prove anything to.
+//!    `sec-websocket-version: 13`. No key: over HTTP/1.1 the key's answer
+//!    proves the server understood the upgrade; here its SETTINGS said so.
 //! 3. The server answers `200` on that stream, and from then on the
 //!    stream's DATA frames carry WebSocket frames, both ways, masked and
 //!    framed exactly as over HTTP/1.1.
