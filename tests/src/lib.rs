@@ -14,6 +14,7 @@
 
 pub mod certs;
 pub mod h2;
+pub mod h2ws;
 mod in_process;
 mod process;
 pub mod raw;

@@ -8,51 +8,25 @@
 //! WebSocket always starts as an HTTP/1.1 upgrade.
 
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper::client::conn::http2::{self, SendRequest};
-use hyper::upgrade::Upgraded;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tests::certs::{CertFiles, LOCAL_NAMES};
+use tests::h2ws::{Sender, ask, builder, connect, connect_request, open, stats};
 use tests::ws::{echo, hang_up, receive};
 use tests::{InProcessServer, start_ws_server, start_ws_server_with, within, ws_options};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-/// A WebSocket on one stream of an HTTP/2 connection.
-type Stream = WebSocketStream<TokioIo<Upgraded>>;
-
-/// What the test's requests carry: nothing, or (for a CONNECT) the tunnel.
-type Sender = SendRequest<Empty<Bytes>>;
-
-/// An HTTP/2 connection on `io` (TCP, or TLS over it) to `server`,
-/// returned once the server's SETTINGS have allowed extended CONNECT, as a
-/// client must wait for; the connection itself runs in a task of its own.
-/// Also returns the server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
-///
-/// The server's SETTINGS frame is the first it sends, so it has been read
-/// by the time the answer to a first request arrives: here, `GET /stats`.
+/// An HTTP/2 connection on `io` (TCP, or TLS over it) to `server`, once
+/// its SETTINGS have allowed extended CONNECT (`GET /stats` first), and
+/// the server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
 async fn h2_connect<S>(io: S, server: &InProcessServer) -> (Sender, usize)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = within(http2::handshake(TokioExecutor::new(), TokioIo::new(io)))
-        .await
-        .expect("HTTP/2 handshake");
-    let mut connection = Box::pin(connection);
-    let stats = Request::get(format!("http://{}/stats", server.addr));
-    tokio::select! {
-        ended = &mut connection => panic!("the connection ended: {ended:?}"),
-        (status, _) = ask(&mut sender, stats) => assert_eq!(status, StatusCode::OK),
-    }
-    assert!(connection.is_extended_connect_protocol_enabled());
-    let streams = connection.current_max_send_streams();
-    tokio::spawn(connection);
+    let (sender, (status, _), streams) = connect(io, &builder(), stats(server.addr)).await;
+    assert_eq!(status, StatusCode::OK);
     (sender, streams)
 }
 
@@ -64,55 +38,13 @@ async fn h2c(server: &InProcessServer) -> Sender {
     h2_connect(tcp, server).await.0
 }
 
-/// An extended CONNECT for a WebSocket at `path`, with `:authority` the
-/// server's address.
-fn connect_request(server: &InProcessServer, path: &str) -> hyper::http::request::Builder {
-    Request::builder()
-        .method(Method::CONNECT)
-        .uri(format!("http://{}{path}", server.addr))
-        .extension(hyper::ext::Protocol::from_static("websocket"))
-        .header("sec-websocket-version", "13")
-}
-
-/// Sends `request` on its own stream and returns the answer's status and
-/// body, for requests the server refuses or answers with a page.
-async fn ask(sender: &mut Sender, request: hyper::http::request::Builder) -> (StatusCode, String) {
-    let request = request.body(Empty::new()).expect("a request");
-    let response = within(sender.send_request(request))
-        .await
-        .expect("an answer");
-    let status = response.status();
-    let body = within(response.into_body().collect())
-        .await
-        .expect("a body");
-    (
-        status,
-        String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-    )
-}
-
-/// Opens a WebSocket at `path` on a new stream of `sender`'s connection.
-async fn open(sender: &mut Sender, request: hyper::http::request::Builder) -> Stream {
-    let request = request.body(Empty::new()).expect("a request");
-    let response = within(sender.send_request(request))
-        .await
-        .expect("an answer");
-    assert_eq!(response.status(), StatusCode::OK, "{response:?}");
-    // No `sec-websocket-accept` over HTTP/2: the stream is the proof.
-    assert!(!response.headers().contains_key("sec-websocket-accept"));
-    let upgraded = within(hyper::upgrade::on(response))
-        .await
-        .expect("upgraded");
-    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, None).await
-}
-
 /// The article's echo over h2c: an extended CONNECT answered `200`, then a
 /// message and its reply on that stream.
 #[tokio::test]
 async fn echo_over_h2c() {
     let server = start_ws_server().await;
     let mut sender = h2c(&server).await;
-    let mut ws = open(&mut sender, connect_request(&server, "/")).await;
+    let mut ws = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut ws, "hello").await, "Server Response: hello");
     hang_up(ws).await;
     server.shutdown().await;
@@ -141,7 +73,7 @@ async fn echo_over_tls_with_alpn_h2() {
         .expect("TLS");
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
     let (mut sender, _) = h2_connect(tls, &server).await;
-    let mut ws = open(&mut sender, connect_request(&server, "/")).await;
+    let mut ws = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut ws, "secure").await, "Server Response: secure");
     hang_up(ws).await;
     server.shutdown().await;
@@ -153,8 +85,8 @@ async fn echo_over_tls_with_alpn_h2() {
 async fn two_websockets_share_one_connection() {
     let server = start_ws_server().await;
     let mut sender = h2c(&server).await;
-    let mut first = open(&mut sender, connect_request(&server, "/")).await;
-    let mut second = open(&mut sender, connect_request(&server, "/")).await;
+    let mut first = open(&mut sender, connect_request(server.addr, "/")).await;
+    let mut second = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut first, "one").await, "Server Response: one");
     assert_eq!(echo(&mut second, "two").await, "Server Response: two");
     assert_eq!(echo(&mut first, "three").await, "Server Response: three");
@@ -170,14 +102,14 @@ async fn two_websockets_share_one_connection() {
 async fn tick_and_chat_run_over_http2() {
     let server = start_ws_server().await;
     let mut sender = h2c(&server).await;
-    let mut tick = open(&mut sender, connect_request(&server, "/tick")).await;
+    let mut tick = open(&mut sender, connect_request(server.addr, "/tick")).await;
     server.feed.publish();
     let text = receive(&mut tick).await.into_text().expect("text");
     assert!(text.contains("\"seq\":1"), "{text}");
     hang_up(tick).await;
 
-    let mut ann = open(&mut sender, connect_request(&server, "/chat")).await;
-    let mut bob = open(&mut sender, connect_request(&server, "/chat")).await;
+    let mut ann = open(&mut sender, connect_request(server.addr, "/chat")).await;
+    let mut bob = open(&mut sender, connect_request(server.addr, "/chat")).await;
     let line = |message: Message| message.into_text().expect("text").to_string();
     assert_eq!(line(receive(&mut ann).await), "* guest-2 joined");
     within(bob.send(Message::text("hi ann")))
@@ -197,8 +129,8 @@ async fn stats_count_websockets_by_version() {
     let server = start_ws_server().await;
     let mut sender = h2c(&server).await;
     let over_http1 = tests::ws::connect(&server.ws_url()).await;
-    let over_http2 = open(&mut sender, connect_request(&server, "/")).await;
-    let stats = Request::get(format!("http://{}/stats", server.addr));
+    let over_http2 = open(&mut sender, connect_request(server.addr, "/")).await;
+    let stats = stats(server.addr);
     let expected = "{\"websockets_over_http1\": 1, \"websockets_over_http2\": 1}\n";
     assert_eq!(
         ask(&mut sender, stats).await,
@@ -243,7 +175,7 @@ async fn refusals_over_http2_are_explained() {
         ),
         (
             "a page from another site",
-            connect_request(&server, "/").header("origin", "http://evil.example"),
+            connect_request(server.addr, "/").header("origin", "http://evil.example"),
             StatusCode::FORBIDDEN,
             "--allow-origin http://evil.example",
         ),
@@ -261,7 +193,7 @@ async fn refusals_over_http2_are_explained() {
     assert_eq!(got, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains(":protocol websocket"), "{body}");
     // The same connection still opens a WebSocket.
-    let mut ws = open(&mut sender, connect_request(&server, "/")).await;
+    let mut ws = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut ws, "still").await, "Server Response: still");
     hang_up(ws).await;
     server.shutdown().await;
@@ -283,9 +215,9 @@ async fn the_cap_counts_websockets_on_one_connection() {
         .expect("connect");
     let (mut sender, streams) = h2_connect(tcp, &server).await;
     assert_eq!(streams, ws_server::MAX_STREAMS as usize);
-    let mut first = open(&mut sender, connect_request(&server, "/")).await;
-    let mut second = open(&mut sender, connect_request(&server, "/")).await;
-    let (status, body) = ask(&mut sender, connect_request(&server, "/")).await;
+    let mut first = open(&mut sender, connect_request(server.addr, "/")).await;
+    let mut second = open(&mut sender, connect_request(server.addr, "/")).await;
+    let (status, body) = ask(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
         body.contains("limit of 3 connections and WebSockets"),
@@ -295,7 +227,7 @@ async fn the_cap_counts_websockets_on_one_connection() {
     assert_eq!(echo(&mut second, "b").await, "Server Response: b");
     // A slot given back is a slot to take again.
     hang_up(first).await;
-    let mut third = open(&mut sender, connect_request(&server, "/")).await;
+    let mut third = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut third, "c").await, "Server Response: c");
     hang_up(second).await;
     hang_up(third).await;
@@ -308,7 +240,7 @@ async fn the_cap_counts_websockets_on_one_connection() {
 async fn shutdown_says_going_away_on_each_stream() {
     let server = start_ws_server().await;
     let mut sender = h2c(&server).await;
-    let mut ws = open(&mut sender, connect_request(&server, "/")).await;
+    let mut ws = open(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(echo(&mut ws, "hi").await, "Server Response: hi");
     let shutdown = tokio::spawn(server.shutdown());
     match receive(&mut ws).await {

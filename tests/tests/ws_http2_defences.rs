@@ -10,20 +10,13 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper::client::conn::http2::{Builder, SendRequest};
-use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::{Method, StatusCode};
 use tests::certs::{CertFiles, LOCAL_NAMES};
 use tests::h2::H2;
+use tests::h2ws::{Sender, ask, builder, connect, connect_request, open, stats, upgrade};
 use tests::{InProcessServer, raw, start_ws_server_with, within, ws_options};
 use tokio::net::TcpStream;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::Role;
-
-/// What the test's requests carry: nothing, or (for a CONNECT) the tunnel.
-type Sender = SendRequest<Empty<Bytes>>;
 
 /// ws-server's deadline for writing one message (`SEND_TIMEOUT`).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,10 +26,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const SMALL_WINDOW: u32 = 1024;
 
 /// An h2c connection to `server` from a client whose streams offer only
-/// `window` bytes each, with the answer to `first`, its first request;
-/// returned once the server's SETTINGS have allowed extended CONNECT. The
-/// connection runs in a task of its own, reading frames into each
-/// stream's buffer whether or not the test reads them.
+/// `window` bytes each, with the answer to `first`, its first request.
 async fn h2c(
     server: &InProcessServer,
     window: u32,
@@ -45,82 +35,10 @@ async fn h2c(
     let tcp = within(TcpStream::connect(server.addr))
         .await
         .expect("connect");
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = builder();
     builder.initial_stream_window_size(window);
-    let (mut sender, connection) = within(builder.handshake(TokioIo::new(tcp)))
-        .await
-        .expect("HTTP/2 handshake");
-    let mut connection = Box::pin(connection);
-    // The server's SETTINGS come first, so they have been read by the time
-    // the answer to a first request arrives.
-    // A refusing server says GOAWAY at once, so its connection may end
-    // before the answer is read: the answer is still there to read.
-    let answer = {
-        let mut asking = std::pin::pin!(ask(&mut sender, first));
-        tokio::select! {
-            biased;
-            answer = &mut asking => answer,
-            ended = &mut connection => {
-                ended.expect("the connection ended cleanly");
-                asking.await
-            }
-        }
-    };
-    assert!(connection.is_extended_connect_protocol_enabled());
-    tokio::spawn(connection);
+    let (sender, answer, _) = connect(tcp, &builder, first).await;
     (sender, answer)
-}
-
-/// `GET /stats`, a first request that changes nothing.
-fn stats(server: &InProcessServer) -> hyper::http::request::Builder {
-    Request::get(format!("http://{}/stats", server.addr))
-}
-
-/// An extended CONNECT for a WebSocket at `/`.
-fn connect_request(server: &InProcessServer) -> hyper::http::request::Builder {
-    Request::builder()
-        .method(Method::CONNECT)
-        .uri(format!("http://{}/", server.addr))
-        .extension(hyper::ext::Protocol::from_static("websocket"))
-        .header("sec-websocket-version", "13")
-}
-
-/// Sends `request` on its own stream and returns the answer's status and
-/// body, for requests the server refuses or answers with a page.
-async fn ask(sender: &mut Sender, request: hyper::http::request::Builder) -> (StatusCode, String) {
-    let request = request.body(Empty::new()).expect("a request");
-    within(sender.ready())
-        .await
-        .expect("the connection is open");
-    let response = within(sender.send_request(request))
-        .await
-        .expect("an answer");
-    let status = response.status();
-    let body = within(response.into_body().collect())
-        .await
-        .expect("a body");
-    (
-        status,
-        String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-    )
-}
-
-/// Opens a WebSocket on a new stream of `sender`'s connection.
-async fn open(
-    sender: &mut Sender,
-    server: &InProcessServer,
-) -> WebSocketStream<TokioIo<hyper::upgrade::Upgraded>> {
-    let request = connect_request(server)
-        .body(Empty::new())
-        .expect("a request");
-    let response = within(sender.send_request(request))
-        .await
-        .expect("an answer");
-    assert_eq!(response.status(), StatusCode::OK, "{response:?}");
-    let upgraded = within(hyper::upgrade::on(response))
-        .await
-        .expect("upgraded");
-    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, None).await
 }
 
 /// A WebSocket over HTTP/2 whose client sends and never reads is given up
@@ -145,10 +63,10 @@ async fn a_websocket_over_http2_that_never_reads_is_dropped_at_the_deadline() {
         ..ws_options()
     };
     let server = start_ws_server_with(options).await;
-    let (mut sender, (status, _)) = h2c(&server, SMALL_WINDOW, stats(&server)).await;
+    let (mut sender, (status, _)) = h2c(&server, SMALL_WINDOW, stats(server.addr)).await;
     assert_eq!(status, StatusCode::OK);
-    let mut greedy = open(&mut sender, &server).await;
-    let (status, body) = ask(&mut sender, connect_request(&server)).await;
+    let mut greedy = open(&mut sender, connect_request(server.addr, "/")).await;
+    let (status, body) = ask(&mut sender, connect_request(server.addr, "/")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     // Each reply is over 100 bytes: twenty of them overflow the window.
     // The server's own window (hyper's default) takes all twenty requests.
@@ -162,7 +80,7 @@ async fn a_websocket_over_http2_that_never_reads_is_dropped_at_the_deadline() {
     let mut retry = tokio::time::interval(Duration::from_millis(200));
     let waiting = async {
         loop {
-            let request = connect_request(&server)
+            let request = connect_request(server.addr, "/")
                 .body(Empty::new())
                 .expect("a request");
             let response = within(sender.send_request(request))
@@ -180,11 +98,7 @@ async fn a_websocket_over_http2_that_never_reads_is_dropped_at_the_deadline() {
     let response = tokio::time::timeout(SEND_TIMEOUT + Duration::from_secs(5), waiting)
         .await
         .expect("the slot is given back at the send deadline");
-    let upgraded = within(hyper::upgrade::on(response))
-        .await
-        .expect("upgraded");
-    let mut next =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, None).await;
+    let mut next = upgrade(response).await;
     assert_eq!(
         tests::ws::echo(&mut next, "next").await,
         "Server Response: next"
@@ -210,7 +124,7 @@ async fn past_the_cap_an_h2c_client_gets_503_in_http2() {
 
     // The first request is the WebSocket's CONNECT: sent before the
     // server's SETTINGS are read, it is answered after them.
-    let (sender, (status, body)) = h2c(&server, 65_535, connect_request(&server)).await;
+    let (sender, (status, body)) = h2c(&server, 65_535, connect_request(server.addr, "/")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("limit of 1 connections"), "{body}");
     drop(sender);
