@@ -20,6 +20,8 @@
 //!    stream's DATA frames carry WebSocket frames, both ways, masked and
 //!    framed exactly as over HTTP/1.1.
 
+mod closing;
+
 use std::future::poll_fn;
 use std::task::Poll;
 use std::time::Duration;
@@ -31,10 +33,11 @@ use hyper::client::conn::http2;
 use hyper::header::SEC_WEBSOCKET_VERSION;
 use hyper::http::uri::Uri;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
+use self::closing::{Linger, Stream, Tasks};
 use crate::dial::{Connection, Io};
 
 /// How long the server has to allow extended CONNECT in its SETTINGS. They
@@ -51,8 +54,12 @@ const MAX_REFUSAL: usize = 1024;
 pub(crate) async fn open(url: &str, uri: &Uri, stream: Box<dyn Io>) -> anyhow::Result<Connection> {
     // The preface and our SETTINGS. hyper then starts a task that reads
     // and writes the connection's frames; `connection` hands it our
-    // requests, so it must be polled for as long as we send any.
-    let (mut sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+    // requests, so it must be polled for as long as we send any. `Tasks`
+    // and `Linger` are there for the end: to close the connection cleanly
+    // (`closing.rs`).
+    let (tasks, closed) = Tasks::new();
+    let stream = Linger::new(stream);
+    let (mut sender, connection) = http2::handshake(tasks.clone(), TokioIo::new(stream))
         .await
         .with_context(|| format!("could not start HTTP/2 with {url}"))?;
     let mut connection = Box::pin(connection);
@@ -82,7 +89,8 @@ pub(crate) async fn open(url: &str, uri: &Uri, stream: Box<dyn Io>) -> anyhow::R
              extended CONNECT (RFC 8441) within {SETTINGS_TIMEOUT:?}; try without --http2"
         ),
     }
-    tokio::spawn(connection);
+    hyper::rt::Executor::execute(&tasks, connection);
+    drop(tasks);
 
     let response = sender
         .send_request(connect_request(uri)?)
@@ -101,7 +109,7 @@ pub(crate) async fn open(url: &str, uri: &Uri, stream: Box<dyn Io>) -> anyhow::R
     let stream = hyper::upgrade::on(response)
         .await
         .map_err(|err| anyhow!("{url}: the WebSocket's stream failed: {err}"))?;
-    let stream: Box<dyn Io> = Box::new(TokioIo::new(stream));
+    let stream: Box<dyn Io> = Box::new(Stream::new(TokioIo::new(stream), closed));
     Ok(WebSocketStream::from_raw_socket(stream, Role::Client, None).await)
 }
 

@@ -32,6 +32,7 @@ use common::feed::{Delivery, Tick};
 use common::tap::Counters;
 use common::tls::ClientTlsOptions;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -314,8 +315,10 @@ fn data_or_end(message: Option<Result<Message, Error>>) -> anyhow::Result<Option
 /// If we are first to close, this sends our close frame (opcode 8, code
 /// 1000, "normal closure") and waits for the server's. If the server closed
 /// first, tungstenite has already queued our answering close frame, and this
-/// sends it. Either way the stream then yields `None`: the TCP connection is
-/// over.
+/// sends it. Either way the stream then yields `None`: the WebSocket is
+/// over, and we shut down what it ran on: TCP sends its FIN, TLS its
+/// close_notify first, and over HTTP/2 the stream ends and the connection
+/// says GOAWAY (`http2.rs`).
 ///
 /// Nothing here is worth an error: everything the user asked for is done, and
 /// a server that never answers the close frame is its own problem.
@@ -327,6 +330,7 @@ async fn close(mut ws: Connection, timeout: Duration) {
         };
         let _ = ws.close(Some(normal)).await;
         while let Some(Ok(_)) = ws.next().await {}
+        let _ = ws.get_mut().shutdown().await;
     };
     let _ = tokio::time::timeout(timeout, handshake).await;
 }
