@@ -27,13 +27,13 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use common::feed::{Feed, LONG_POLL_WAIT, STREAM_KEEP_ALIVE, Tick};
+use common::feed::{Feed, LONG_POLL_WAIT, Published, STREAM_KEEP_ALIVE};
 use serde::Deserialize;
 
 /// Short polling: the latest tick, or `204 No Content` before the first.
 pub(crate) fn latest(feed: &Feed) -> Response {
     match feed.latest() {
-        Some(tick) => tick_response(&tick),
+        Some(kept) => tick_response(&kept),
         None => StatusCode::NO_CONTENT.into_response(),
     }
 }
@@ -59,7 +59,7 @@ pub(crate) async fn next(feed: &Feed, uri: &Uri) -> Response {
     };
     let mut subscription = feed.subscribe();
     match tokio::time::timeout(LONG_POLL_WAIT, subscription.next_after(after)).await {
-        Ok(Some(tick)) => tick_response(&tick),
+        Ok(Some(kept)) => tick_response(&kept),
         Ok(None) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Err(_) => StatusCode::NO_CONTENT.into_response(),
     }
@@ -83,11 +83,11 @@ pub(crate) async fn next(feed: &Feed, uri: &Uri) -> Response {
 pub(crate) fn stream(feed: &Feed) -> Response {
     let events =
         futures_util::stream::unfold((feed.subscribe(), 0), |(mut feed, last)| async move {
-            let tick = feed.next_after(last).await?;
+            let kept = feed.next_after(last).await?;
             let event = Event::default()
-                .id(tick.seq.to_string())
-                .data(tick.to_json());
-            Some((Ok::<_, Infallible>(event), (feed, tick.seq)))
+                .id(kept.tick.seq.to_string())
+                .data(String::from_utf8_lossy(&kept.json));
+            Some((Ok::<_, Infallible>(event), (feed, kept.tick.seq)))
         });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE))
@@ -95,14 +95,14 @@ pub(crate) fn stream(feed: &Feed) -> Response {
 }
 
 /// A tick as an HTTP answer: JSON, and not to be cached (a cached price is a
-/// stale price).
-fn tick_response(tick: &Tick) -> Response {
+/// stale price). The body is the feed's own copy of the JSON, shared.
+fn tick_response(kept: &Published) -> Response {
     (
         [
             (CONTENT_TYPE, "application/json"),
             (CACHE_CONTROL, "no-store"),
         ],
-        tick.to_json(),
+        kept.json.clone(),
     )
         .into_response()
 }

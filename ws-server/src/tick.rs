@@ -9,7 +9,7 @@
 //! use for WebSocket: this is that, with a made-up price.
 
 use common::feed::{Feed, Subscription};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 /// One client's place in the feed.
 pub(crate) struct Tick {
@@ -32,9 +32,12 @@ impl Tick {
     /// JSON, with no request before it.
     pub(crate) async fn next(&mut self) -> Message {
         match self.feed.next_after(self.last).await {
-            Some(tick) => {
-                self.last = tick.seq;
-                Message::text(tick.to_json())
+            Some(kept) => {
+                self.last = kept.tick.seq;
+                // The feed's JSON is UTF-8 already; this checks, and shares
+                // the bytes rather than copying them.
+                let text = Utf8Bytes::try_from(kept.json).unwrap_or_default();
+                Message::Text(text)
             }
             // The feed is closed only when the server shuts down, which
             // closes this connection through its stop signal.
