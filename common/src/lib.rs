@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod feed;
 pub mod server;
+pub mod shared;
 pub mod tap;
 pub mod tls;
 pub mod transcript;
