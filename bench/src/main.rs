@@ -218,6 +218,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 0,
                 options,
                 &Default::default(),
+                &Default::default(),
                 tick_interval,
             )
             .await?;

@@ -108,6 +108,7 @@ use axum::http::{Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use common::feed::Feed;
 use common::server::SHUTDOWN_GRACE;
+use common::shared::RedisOptions;
 use common::tls::{ServerTls, ServerTlsOptions};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -321,14 +322,21 @@ pub async fn serve_with(
 
 /// The whole program: bind, say where, serve with `options` until Ctrl-C or
 /// SIGTERM, with a feed that ticks every `tick_interval`; over TLS if `tls`
-/// asks for it, saying then where its certificate is.
+/// asks for it, saying then where its certificate is; with `redis`, the
+/// feed shared with every instance started with the same `--redis URL`.
 pub async fn run(
     host: &str,
     port: u16,
     mut options: Options,
     tls: &ServerTlsOptions,
+    redis: &RedisOptions,
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
+    // First, so that an unreachable Redis is the one line printed.
+    let feed = match redis.connect().await? {
+        Some(redis) => redis.feed(tick_interval),
+        None => Feed::ticking(tick_interval),
+    };
     let shutdown = common::server::shutdown_signal()?;
     let listener = common::server::bind(host, port).await?;
     // After binding, so that a port in use leaves no self-signed file
@@ -345,7 +353,7 @@ pub async fn run(
     if let Some(tls) = &tls {
         println!("{}", tls.certificate_line());
     }
-    serve_with(listener, options, Feed::ticking(tick_interval), shutdown).await;
+    serve_with(listener, options, feed, shutdown).await;
     if let Some(tls) = tls {
         tls.remove_written_certificate();
     }

@@ -29,6 +29,8 @@ struct Args {
     options: http_server::Options,
     #[command(flatten)]
     tls: common::tls::ServerTlsOptions,
+    #[command(flatten)]
+    redis: common::shared::RedisOptions,
 }
 
 #[tokio::main]
@@ -40,6 +42,7 @@ async fn main() -> ExitCode {
         args.port,
         args.options,
         &args.tls,
+        &args.redis,
         args.tick_interval,
     );
     common::cli::exit_code(run.await)

@@ -35,6 +35,13 @@
 //! (the others see `* guest-3 left`). Either way, a client that stopped
 //! reading is dropped. Had the room instead waited for each member's socket,
 //! that one client would have frozen everyone's chat.
+//!
+//! # One room across instances
+//!
+//! With `--redis URL`, the room is shared by every ws-server started with
+//! the same URL: lines go through Redis and come back to the members of
+//! each instance (`chat/shared.rs`). Everything above still holds, per
+//! member, on the instance it is connected to.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +54,8 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::connection::Push;
 
+mod shared;
+
 /// How many bytes of lines a member may have waiting to be written to its
 /// socket before the room drops it: far more than any burst of joining or
 /// talking puts in the queue of a member that reads (a thousand join notices
@@ -54,13 +63,17 @@ use crate::connection::Push;
 /// bound on what a member that never reads can make the server hold.
 const MAX_WAITING_BYTES: usize = 1024 * 1024;
 
-/// The room: everyone connected to `/chat`.
+/// The room: everyone connected to `/chat` here, and, with `--redis`, the
+/// way to everyone connected to the other instances (`chat/shared.rs`).
 #[derive(Default)]
 pub(crate) struct Room {
     /// Who is in the room. A `Mutex` from the standard library is right
     /// here: it is held only to go through or change the members, never
     /// across an `.await`.
     members: Mutex<Members>,
+    /// With `--redis`, where this instance's lines go to reach every
+    /// instance; `None`, and the room lives in this process alone.
+    shared: Option<shared::Bus>,
 }
 
 /// Everyone in the room.
@@ -107,7 +120,11 @@ impl Room {
         let mut members = self.members();
         members.last_id += 1;
         let id = members.last_id;
-        members.broadcast(format!("* {} joined", name(id)));
+        self.announce(
+            &mut members,
+            format!("* {} joined", self.name(id)),
+            Some(id),
+        );
         let queue_end = Queue {
             sender,
             waiting: waiting.clone(),
@@ -122,6 +139,39 @@ impl Room {
         }
     }
 
+    /// Sends `line` to every member. Here alone, it goes straight into the
+    /// queues (before a `newcomer` it announces is added, so the newcomer
+    /// does not hear of itself). With `--redis` it goes to every instance,
+    /// and the members here get it only when it comes back (`shared.rs`),
+    /// so that each hears it once, in the order Redis passed it on.
+    fn announce(&self, members: &mut Members, line: String, newcomer: Option<u64>) {
+        match &self.shared {
+            Some(bus) => bus.publish(line, newcomer),
+            None => {
+                let mut lines = vec![line];
+                while let Some(line) = lines.pop() {
+                    let dropped = members.deliver(&line.into(), None);
+                    lines.extend(dropped.into_iter().map(|id| self.too_slow(id)));
+                }
+            }
+        }
+    }
+
+    /// What the room calls member `id`: `guest-2`; with `--redis`,
+    /// `guest-2@3`, member 2 of instance 3, since each instance counts its
+    /// own members.
+    fn name(&self, id: u64) -> String {
+        match &self.shared {
+            Some(bus) => format!("guest-{id}@{}", bus.instance()),
+            None => format!("guest-{id}"),
+        }
+    }
+
+    /// The notice for a member dropped for falling behind.
+    fn too_slow(&self, id: u64) -> String {
+        format!("* {} left (too slow)", self.name(id))
+    }
+
     fn members(&self) -> MutexGuard<'_, Members> {
         // A panic while holding the lock cannot leave the map half-changed,
         // so a poisoned lock is still a good one.
@@ -132,23 +182,21 @@ impl Room {
 }
 
 impl Members {
-    /// Offers `line` to every member's queue, without waiting for any. A
-    /// member already at its budget is dropped, and the room told so.
-    fn broadcast(&mut self, line: String) {
-        let mut lines = vec![Utf8Bytes::from(line)];
-        while let Some(line) = lines.pop() {
-            let mut too_slow = Vec::new();
-            for (id, queue) in &self.queues {
-                if !queue.offer(&line) {
-                    too_slow.push(*id);
-                }
-            }
-            for id in too_slow {
-                // Dropping its sender ends the member's queue once emptied.
-                self.queues.remove(&id);
-                lines.push(format!("* {} left (too slow)", name(id)).into());
+    /// Offers `line` to every member's queue but `skip`'s, without waiting
+    /// for any. A member already at its budget is dropped from the room; the
+    /// numbers of those dropped are returned, for the room to announce.
+    fn deliver(&mut self, line: &Utf8Bytes, skip: Option<u64>) -> Vec<u64> {
+        let mut too_slow = Vec::new();
+        for (id, queue) in &self.queues {
+            if Some(*id) != skip && !queue.offer(line) {
+                too_slow.push(*id);
             }
         }
+        for id in &too_slow {
+            // Dropping its sender ends the member's queue once emptied.
+            self.queues.remove(id);
+        }
+        too_slow
     }
 }
 
@@ -174,8 +222,9 @@ impl Queue {
 impl Member {
     /// Sends `text` to the room, labelled with this member's name.
     pub(crate) fn say(&self, text: &str) {
-        let line = format!("{}: {text}", name(self.id));
-        self.room.members().broadcast(line);
+        let line = format!("{}: {text}", self.room.name(self.id));
+        let mut members = self.room.members();
+        self.room.announce(&mut members, line, None);
     }
 
     /// The next line for this member to write to its socket; `None` once it
@@ -192,7 +241,8 @@ impl Drop for Member {
         let mut members = self.room.members();
         // Still in the room (not dropped for being slow): say goodbye.
         if members.queues.remove(&self.id).is_some() {
-            members.broadcast(format!("* {} left", name(self.id)));
+            let line = format!("* {} left", self.room.name(self.id));
+            self.room.announce(&mut members, line, None);
         }
     }
 }
@@ -201,11 +251,6 @@ impl Drop for Member {
 /// the queue keeps alive, and the queue's slot that holds the reference.
 fn cost(line: &Utf8Bytes) -> usize {
     line.len() + std::mem::size_of::<Utf8Bytes>()
-}
-
-/// What the room calls member `id`.
-fn name(id: u64) -> String {
-    format!("guest-{id}")
 }
 
 // The connection side: what a member's connection task (`connection.rs`)
@@ -229,7 +274,10 @@ impl Member {
         match self.next().await {
             Some(line) => Push::Send(Message::Text(line)),
             None => {
-                tracing::debug!("{} dropped from the room: too slow", name(self.id));
+                tracing::debug!(
+                    "{} dropped from the room: too slow",
+                    self.room.name(self.id)
+                );
                 Push::Close(CloseFrame {
                     code: CloseCode::Policy,
                     reason: "too slow: fell too far behind the room".into(),
@@ -240,122 +288,4 @@ impl Member {
 }
 
 #[cfg(test)]
-mod tests {
-    use futures_util::FutureExt;
-
-    use super::*;
-
-    /// The line waiting for `member`, or `None` if its queue has ended. The
-    /// room queues lines as they are said, so a test never waits for one:
-    /// a line that is not there already is a failure.
-    fn take(member: &mut Member) -> Option<Utf8Bytes> {
-        member
-            .next()
-            .now_or_never()
-            .expect("no line waiting for this member")
-    }
-
-    /// Asserts nothing more is waiting for `member`, and that it is still
-    /// in the room (a dropped member's queue would have ended).
-    fn assert_nothing_waiting(member: &mut Member) {
-        assert!(member.next().now_or_never().is_none());
-    }
-
-    /// A first member and a thousand more join before anyone reads a line:
-    /// every member, the first one included, then reads the notice of each
-    /// member who joined after it, in order, and nobody is dropped as too
-    /// slow.
-    #[test]
-    fn a_burst_of_joiners_drops_no_one() {
-        let room = Arc::new(Room::default());
-        let mut members: Vec<Member> = (0..=1_000).map(|_| room.join()).collect();
-        // `members[0]` is guest-1, who hears of guest-2 to guest-1001.
-        for (index, member) in members.iter_mut().enumerate() {
-            for joined in index + 2..=1_001 {
-                let expected = format!("* guest-{joined} joined");
-                assert_eq!(take(member).as_deref(), Some(expected.as_str()));
-            }
-            assert_nothing_waiting(member);
-        }
-    }
-
-    /// A thousand chat-sized lines said before anyone reads: each member
-    /// then reads all of them, in order, and nobody is dropped.
-    #[test]
-    fn a_burst_of_lines_drops_no_one() {
-        let room = Arc::new(Room::default());
-        let mut listener = room.join();
-        let mut speaker = room.join();
-        assert_eq!(take(&mut listener).as_deref(), Some("* guest-2 joined"));
-        let text = "x".repeat(100);
-        for n in 0..1_000 {
-            speaker.say(&format!("{n} {text}"));
-        }
-        for member in [&mut listener, &mut speaker] {
-            for n in 0..1_000 {
-                let expected = format!("guest-2: {n} {text}");
-                assert_eq!(take(member).as_deref(), Some(expected.as_str()));
-            }
-            assert_nothing_waiting(member);
-        }
-    }
-
-    /// Everyone hears every line once, the sender included; a member that
-    /// stops reading is dropped once what it has waiting reaches its budget
-    /// (not before, and holding no more than one line past it), the others
-    /// are told, and nobody is held up.
-    #[test]
-    fn a_member_that_never_reads_is_dropped_past_its_budget() {
-        let room = Arc::new(Room::default());
-        let mut slow = room.join();
-        let mut fast = room.join();
-        // Only those already in the room hear of a newcomer.
-        assert_eq!(take(&mut slow).as_deref(), Some("* guest-2 joined"));
-
-        // `slow` now reads nothing; `fast` reads every line.
-        let text = "x".repeat(1024);
-        let mut said = 0;
-        loop {
-            assert!(said < 2_000, "the slow member was never dropped");
-            let line = format!("{said} {text}");
-            fast.say(&line);
-            said += 1;
-            let expected = format!("guest-2: {line}");
-            assert_eq!(take(&mut fast).as_deref(), Some(expected.as_str()));
-            if let Some(notice) = fast.next().now_or_never() {
-                assert_eq!(notice.as_deref(), Some("* guest-1 left (too slow)"));
-                break;
-            }
-        }
-        assert_nothing_waiting(&mut fast);
-
-        // `slow` gets what was queued, then the end: every line but the one
-        // that found it at its budget.
-        let mut backlog = Vec::new();
-        while let Some(line) = take(&mut slow) {
-            backlog.push(cost(&line));
-        }
-        assert_eq!(backlog.len(), said - 1);
-        let total: usize = backlog.iter().sum();
-        assert!(total >= MAX_WAITING_BYTES, "dropped under its budget");
-        let before_last = total - backlog.last().expect("a backlog");
-        assert!(before_last < MAX_WAITING_BYTES, "kept past its budget");
-    }
-
-    /// A line larger than the whole budget still reaches a member with
-    /// nothing waiting, so the largest message the server allows is never
-    /// the reason a member is dropped.
-    #[test]
-    fn one_line_over_the_budget_reaches_everyone() {
-        let room = Arc::new(Room::default());
-        let mut listener = room.join();
-        let mut speaker = room.join();
-        assert_eq!(take(&mut listener).as_deref(), Some("* guest-2 joined"));
-        let text = "x".repeat(MAX_WAITING_BYTES + 1);
-        speaker.say(&text);
-        for member in [&mut listener, &mut speaker] {
-            assert_eq!(take(member).map(|line| line.len()), Some(text.len() + 9));
-            assert_nothing_waiting(member);
-        }
-    }
-}
+mod tests;

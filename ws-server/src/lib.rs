@@ -103,6 +103,7 @@ mod handshake;
 mod heartbeat;
 mod http2;
 mod log;
+mod options;
 mod pages;
 mod preface;
 mod printer;
@@ -113,8 +114,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::feed::Feed;
-use common::server::SHUTDOWN_GRACE;
-use common::tls::{ServerTls, ServerTlsOptions};
+use common::shared::RedisOptions;
+use common::tls::ServerTlsOptions;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -124,89 +125,12 @@ use crate::pages::Stats;
 use crate::printer::Printer;
 use crate::{busy::refuse_busy, connection::handle_connection};
 
-/// The default largest message (and frame): 1 MiB, the default of Python's
-/// `websockets`, which the article uses.
-pub const MAX_MESSAGE_SIZE: usize = 1024 * 1024;
-
 pub use crate::http2::MAX_STREAMS;
-
-/// The default cap on connections (and WebSockets) served at once.
-const MAX_CONNECTIONS: usize = 10_000;
-
-/// How many connections past the cap are answered `503` at once. Beyond
-/// them a new connection is closed without an answer: a flood past the cap
-/// must not cost a task each, nor, over TLS, a handshake each.
-pub const MAX_REFUSALS: usize = 64;
-
-/// The default number of seconds a new connection has to finish the handshake.
-const HANDSHAKE_TIMEOUT_SECS: u64 = 10;
-
-/// The default number of seconds of silence before a peer is pinged.
-const PING_INTERVAL_SECS: u64 = 30;
-
-/// Choices a user makes on the command line (`ws-server --help` lists them).
-#[derive(Clone, Debug, clap::Args)]
-pub struct Options {
-    /// Send each message back unchanged instead of "Server Response: m"
-    /// (for conformance suites such as Autobahn)
-    #[arg(long)]
-    pub echo_plain: bool,
-    /// Do not print "Received Message: m" for each message (for benchmarks)
-    #[arg(long)]
-    pub quiet: bool,
-    /// Largest message (and frame) accepted, in bytes; a larger one is
-    /// refused with close code 1009, "message too big"
-    #[arg(long, default_value_t = MAX_MESSAGE_SIZE)]
-    pub max_message_size: usize,
-    /// Most connections and WebSockets served at once: each TCP connection
-    /// counts one, and each WebSocket over HTTP/2 one more, since one HTTP/2
-    /// connection carries many. Past it a new connection, or a new WebSocket
-    /// on an HTTP/2 connection, is answered "503 Service Unavailable"
-    #[arg(long, default_value_t = MAX_CONNECTIONS)]
-    pub max_connections: usize,
-    /// Seconds a new connection has to complete the WebSocket handshake
-    #[arg(long, default_value_t = HANDSHAKE_TIMEOUT_SECS)]
-    pub handshake_timeout: u64,
-    /// Seconds of silence after which a peer is pinged; a peer silent for
-    /// one more interval is disconnected (0: never ping; at most a day)
-    #[arg(long, default_value_t = PING_INTERVAL_SECS,
-          value_parser = clap::value_parser!(u64).range(0..=86_400))]
-    pub ping_interval: u64,
-    /// Seconds shutting down may take: for clients to finish the close
-    /// handshake and the last "Received Message" lines to be printed; past
-    /// it the server exits anyway
-    #[arg(long, default_value_t = SHUTDOWN_GRACE.as_secs())]
-    pub shutdown_grace: u64,
-    /// Also accept WebSockets opened by pages from ORIGIN, such as
-    /// `http://example.com:8000` (repeatable). Without it, only pages from
-    /// the host this server is reached at may connect, and clients that send
-    /// no Origin (those that are not browsers)
-    #[arg(long = "allow-origin", value_name = "ORIGIN")]
-    pub allow_origins: Vec<String>,
-    /// TLS, once loaded (`wss://`); `None` for plain `ws://`. The flags
-    /// that choose it are `common::tls::ServerTlsOptions`.
-    #[arg(skip)]
-    pub tls: Option<ServerTls>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            echo_plain: false,
-            quiet: false,
-            max_message_size: MAX_MESSAGE_SIZE,
-            max_connections: MAX_CONNECTIONS,
-            handshake_timeout: HANDSHAKE_TIMEOUT_SECS,
-            ping_interval: PING_INTERVAL_SECS,
-            shutdown_grace: SHUTDOWN_GRACE.as_secs(),
-            allow_origins: Vec::new(),
-            tls: None,
-        }
-    }
-}
+pub use crate::options::{MAX_MESSAGE_SIZE, MAX_REFUSALS, Options};
 
 /// The whole program: bind, say where, serve until Ctrl-C or SIGTERM, with
-/// a feed that ticks every `tick_interval`, over TLS if `tls` asks for it.
+/// a feed that ticks every `tick_interval`, over TLS if `tls` asks for it,
+/// sharing the room and the feed through Redis if `redis` does.
 ///
 /// It starts the printing thread first and sends the log through it (see
 /// `printer.rs` and `log.rs`), and stops it last, so that everything the server printed
@@ -216,8 +140,11 @@ pub async fn run(
     port: u16,
     mut options: Options,
     tls: &ServerTlsOptions,
+    redis: &RedisOptions,
     tick_interval: Duration,
 ) -> anyhow::Result<()> {
+    // Before anything else, so an unreachable Redis is the one line printed.
+    options.redis = redis.connect().await?;
     // The protocols ALPN offers in the TLS handshake, preferred first:
     // `h2`, where WebSockets are extended CONNECTs on streams (RFC 8441),
     // and `http/1.1`, where a WebSocket is an upgrade.
@@ -251,7 +178,10 @@ async fn listen_and_serve(
     if let Some(tls) = &options.tls {
         println!("{}", tls.certificate_line());
     }
-    let feed = Feed::ticking(tick_interval);
+    let feed = match &options.redis {
+        Some(redis) => redis.feed(tick_interval),
+        None => Feed::ticking(tick_interval),
+    };
     serve_printing(listener, options, feed, shutdown, printer).await;
     Ok(())
 }
@@ -310,6 +240,7 @@ async fn serve_printing(
     let max_connections = options.max_connections;
     let tls = options.tls.clone();
     let grace = Duration::from_secs(options.shutdown_grace);
+    let room = room(&options, &stopping).await;
     let shared = Shared {
         printer: if options.quiet {
             Printer::silent()
@@ -318,7 +249,7 @@ async fn serve_printing(
         },
         options: Arc::new(options),
         feed,
-        room: Arc::default(),
+        room,
         stats: Arc::default(),
         slots: slots.clone(),
         stop: stopping,
@@ -377,6 +308,21 @@ async fn serve_printing(
             "Shut down after {grace:?} without finishing: a client did not close, \
              or nobody is reading standard output."
         );
+    }
+}
+
+/// The room of `/chat`: this process's alone, or with `--redis` shared
+/// with every instance (`chat/shared.rs`), until `stop` changes.
+async fn room(options: &Options, stop: &watch::Receiver<()>) -> Arc<Room> {
+    let Some(redis) = &options.redis else {
+        return Arc::default();
+    };
+    match Room::shared(redis, stop.clone()).await {
+        Ok(room) => room,
+        Err(err) => {
+            tracing::warn!("the room stays local to this instance: {err:#}");
+            Arc::default()
+        }
     }
 }
 

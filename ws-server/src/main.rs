@@ -30,6 +30,8 @@ struct Args {
     options: ws_server::Options,
     #[command(flatten)]
     tls: common::tls::ServerTlsOptions,
+    #[command(flatten)]
+    redis: common::shared::RedisOptions,
 }
 
 #[tokio::main]
@@ -41,6 +43,7 @@ async fn main() -> ExitCode {
             args.port,
             args.options,
             &args.tls,
+            &args.redis,
             args.tick_interval,
         )
         .await,
